@@ -1,0 +1,268 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cf/alloc.h"
+#include "cf/json.h"
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not valid. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+void cf_json_str(struct cf_buf *out, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	cf_buf_addch(out, '"');
+	for (size_t i = 0; i < len;) {
+		unsigned c = s[i];
+		size_t n;
+		if (c == '"' || c == '\\') {
+			cf_buf_addch(out, '\\');
+			cf_buf_addch(out, c);
+			i++;
+		} else if (c == '\n') {
+			cf_buf_addstr(out, "\\n"), i++;
+		} else if (c == '\t') {
+			cf_buf_addstr(out, "\\t"), i++;
+		} else if (c == '\r') {
+			cf_buf_addstr(out, "\\r"), i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			cf_buf_addf(out, "\\u%04x", c), i++;
+		} else if ((n = utf8_len(s + i, len - i))) {
+			cf_buf_add(out, s + i, n);
+			i += n;
+		} else {
+			cf_buf_addstr(out, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	cf_buf_addch(out, '"');
+}
+
+static void hex(struct cf_buf *out, const char *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	cf_buf_addch(out, '"');
+	cf_buf_grow(out, 2 * len);
+	for (size_t i = 0; i < len; i++) {
+		out->buf[out->len++] = digits[(unsigned char)p[i] >> 4];
+		out->buf[out->len++] = digits[(unsigned char)p[i] & 15];
+	}
+	cf_buf_setlen(out, out->len);
+	cf_buf_addch(out, '"');
+}
+
+static void number(struct cf_buf *out, double d)
+{
+	if (isnan(d) || isinf(d))
+		cf_buf_addstr(out, "null");
+	else if (d == floor(d) && fabs(d) < 1e15)
+		cf_buf_addf(out, "%.1f", d);
+	else
+		cf_buf_addf(out, "%.10g", d);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const msgpack_object *x = &((const msgpack_object_kv *)a)->key;
+	const msgpack_object *y = &((const msgpack_object_kv *)b)->key;
+	size_t n;
+	int c;
+	if (x->type != MSGPACK_OBJECT_STR || y->type != MSGPACK_OBJECT_STR)
+		return (int)x->type - (int)y->type;
+	n = x->via.str.size < y->via.str.size ? x->via.str.size : y->via.str.size;
+	c = memcmp(x->via.str.ptr, y->via.str.ptr, n);
+	if (c)
+		return c;
+	return x->via.str.size < y->via.str.size ? -1 : x->via.str.size > y->via.str.size;
+}
+
+static void newline(struct cf_buf *out, unsigned flags, int depth)
+{
+	if (!(flags & CF_JSON_PRETTY))
+		return;
+	cf_buf_addch(out, '\n');
+	for (int i = 0; i < depth; i++)
+		cf_buf_addstr(out, "  ");
+}
+
+static void json_key(struct cf_buf *out, const msgpack_object *k)
+{
+	if (k->type == MSGPACK_OBJECT_STR) {
+		cf_json_str(out, k->via.str.ptr, k->via.str.size);
+	} else {
+		/* JSON keys are strings: render the key as JSON text, quoted. */
+		struct cf_buf tmp = CF_BUF_INIT;
+		cf_json_obj(&tmp, k, 0);
+		cf_json_str(out, tmp.buf, tmp.len);
+		cf_buf_release(&tmp);
+	}
+}
+
+static void json(struct cf_buf *out, const msgpack_object *o, unsigned flags, int depth)
+{
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		cf_buf_addstr(out, "null");
+		break;
+	case MSGPACK_OBJECT_BOOLEAN:
+		cf_buf_addstr(out, o->via.boolean ? "true" : "false");
+		break;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		cf_buf_addf(out, "%llu", (unsigned long long)o->via.u64);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		cf_buf_addf(out, "%lld", (long long)o->via.i64);
+		break;
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		number(out, o->via.f64);
+		break;
+	case MSGPACK_OBJECT_STR:
+		cf_json_str(out, o->via.str.ptr, o->via.str.size);
+		break;
+	case MSGPACK_OBJECT_BIN:
+		hex(out, o->via.bin.ptr, o->via.bin.size);
+		break;
+	case MSGPACK_OBJECT_EXT:
+		hex(out, o->via.ext.ptr, o->via.ext.size);
+		break;
+	case MSGPACK_OBJECT_ARRAY:
+		cf_buf_addch(out, '[');
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			if (i)
+				cf_buf_addch(out, ',');
+			newline(out, flags, depth + 1);
+			json(out, &o->via.array.ptr[i], flags, depth + 1);
+		}
+		if (o->via.array.size)
+			newline(out, flags, depth);
+		cf_buf_addch(out, ']');
+		break;
+	case MSGPACK_OBJECT_MAP: {
+		msgpack_object_kv *kv = o->via.map.ptr, *sorted = NULL;
+		uint32_t n = o->via.map.size;
+		if ((flags & CF_JSON_SORT_KEYS) && n > 1) {
+			sorted = xmalloc(st_mult(n, sizeof(*kv)));
+			memcpy(sorted, kv, n * sizeof(*kv));
+			qsort(sorted, n, sizeof(*kv), key_cmp);
+			kv = sorted;
+		}
+		cf_buf_addch(out, '{');
+		for (uint32_t i = 0; i < n; i++) {
+			if (i)
+				cf_buf_addch(out, ',');
+			newline(out, flags, depth + 1);
+			json_key(out, &kv[i].key);
+			cf_buf_addstr(out, (flags & CF_JSON_PRETTY) ? ": " : ":");
+			json(out, &kv[i].val, flags, depth + 1);
+		}
+		if (n)
+			newline(out, flags, depth);
+		cf_buf_addch(out, '}');
+		free(sorted);
+		break;
+	}
+	}
+}
+
+void cf_json_obj(struct cf_buf *out, const msgpack_object *o, unsigned flags)
+{
+	json(out, o, flags, 0);
+}
+
+static int is_scalar(const msgpack_object *o)
+{
+	return (o->type != MSGPACK_OBJECT_ARRAY && o->type != MSGPACK_OBJECT_MAP) ||
+	       (o->type == MSGPACK_OBJECT_ARRAY && !o->via.array.size) ||
+	       (o->type == MSGPACK_OBJECT_MAP && !o->via.map.size);
+}
+
+/* Scalars and empty containers in YAML are written in JSON syntax, which YAML accepts. */
+static void yaml_scalar(struct cf_buf *out, const msgpack_object *o)
+{
+	json(out, o, 0, 0);
+}
+
+static void indent_to(struct cf_buf *out, int indent)
+{
+	for (int i = 0; i < indent; i++)
+		cf_buf_addch(out, ' ');
+}
+
+void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
+{
+	if (is_scalar(o)) {
+		indent_to(out, indent);
+		yaml_scalar(out, o);
+		cf_buf_addch(out, '\n');
+		return;
+	}
+	if (o->type == MSGPACK_OBJECT_ARRAY) {
+		int flat = 1;
+		for (uint32_t i = 0; i < o->via.array.size; i++)
+			flat &= o->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY &&
+				o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP;
+		if (flat) {	/* rows of numbers read better on one line */
+			indent_to(out, indent);
+			json(out, o, 0, 0);
+			cf_buf_addch(out, '\n');
+			return;
+		}
+		for (uint32_t i = 0; i < o->via.array.size; i++) {
+			const msgpack_object *v = &o->via.array.ptr[i];
+			indent_to(out, indent);
+			if (is_scalar(v) || v->type == MSGPACK_OBJECT_ARRAY) {
+				cf_buf_addstr(out, "- ");
+				if (is_scalar(v)) {
+					yaml_scalar(out, v);
+				} else {
+					json(out, v, 0, 0);
+				}
+				cf_buf_addch(out, '\n');
+			} else {
+				cf_buf_addstr(out, "-\n");
+				cf_yaml_obj(out, v, indent + 2);
+			}
+		}
+		return;
+	}
+	for (uint32_t i = 0; i < o->via.map.size; i++) {
+		const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
+		indent_to(out, indent);
+		json_key(out, k);
+		if (is_scalar(v)) {
+			cf_buf_addstr(out, ": ");
+			yaml_scalar(out, v);
+			cf_buf_addch(out, '\n');
+		} else {
+			cf_buf_addstr(out, ":\n");
+			cf_yaml_obj(out, v, indent + 2);
+		}
+	}
+}

@@ -1,0 +1,314 @@
+/*
+ * Framing, limits and decoding of the record stream.  The scanner walks the
+ * msgpack headers of one record without allocating anything, so that a
+ * hostile stream announcing a 4-billion-entry array costs nothing; only a
+ * record that passed is given to msgpack-c.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cf/alloc.h"
+#include "cf/reader.h"
+#include "cf/size.h"
+#include "cf/usage.h"
+
+const struct cf_reader_limits cf_reader_default_limits = {
+	.max_record = 256u << 20,
+	.max_fields = 256,
+	.max_elements = 16u << 20,
+	.max_depth = 24,
+};
+
+#define READ_CHUNK (256 * 1024)
+
+void cf_reader_init(struct cf_reader *r, int fd)
+{
+	const char *env = getenv("CF_MAX_RECORD");
+	uint64_t v;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->limits = cf_reader_default_limits;
+	if (env && *env) {
+		if (cf_parse_size(env, &v) < 0 || v < 64)
+			die("CF_MAX_RECORD: not a size of at least 64 bytes: '%s'", env);
+		r->limits.max_record = v;
+	}
+	msgpack_unpacked_init(&r->res);
+}
+
+void cf_reader_release(struct cf_reader *r)
+{
+	msgpack_unpacked_destroy(&r->res);
+	free(r->buf);
+	r->buf = NULL;
+}
+
+struct scan {
+	const unsigned char *p;
+	size_t avail;
+	size_t need;		/* when incomplete: bytes known to be needed */
+	const char *why;	/* when malformed */
+};
+
+static uint64_t be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Reads one header at pos.  Sets *skip to the bytes it spans (payload
+ * included) and *count to the number of child objects it opens (0 for
+ * scalars).  Returns 1 when done, 0 when more bytes are needed, -1 malformed.
+ */
+enum kind { SCALAR, ARRAY, MAP };
+
+static int header(struct scan *s, const struct cf_reader_limits *lim, size_t pos,
+		  size_t *skip, uint64_t *count, enum kind *kind)
+{
+	const unsigned char *p = s->p + pos;
+	size_t avail = s->avail - pos;
+	unsigned c = p[0];
+	int lenbytes = 0;
+	uint64_t len = 0;
+
+	*count = 0;
+	*kind = SCALAR;
+	if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3) {
+		*skip = 1;
+		return 1;
+	}
+	if (c >= 0x80 && c <= 0x9f) {
+		*kind = c <= 0x8f ? MAP : ARRAY;
+		*count = c & 0x0f;
+		*skip = 1;
+		return 1;
+	}
+	if (c >= 0xa0 && c <= 0xbf) {
+		len = c & 0x1f;
+		*skip = 1 + len;
+		goto payload;
+	}
+	switch (c) {
+	case 0xcc: case 0xd0: *skip = 2; return 1;
+	case 0xcd: case 0xd1: *skip = 3; return 1;
+	case 0xca: case 0xce: case 0xd2: *skip = 5; return 1;
+	case 0xcb: case 0xcf: case 0xd3: *skip = 9; return 1;
+	case 0xd4: *skip = 3; return 1;
+	case 0xd5: *skip = 4; return 1;
+	case 0xd6: *skip = 6; return 1;
+	case 0xd7: *skip = 10; return 1;
+	case 0xd8: *skip = 18; return 1;
+	case 0xc4: case 0xd9: lenbytes = 1; break;
+	case 0xc5: case 0xda: lenbytes = 2; break;
+	case 0xc6: case 0xdb: lenbytes = 4; break;
+	case 0xc7: lenbytes = 1; break;
+	case 0xc8: lenbytes = 2; break;
+	case 0xc9: lenbytes = 4; break;
+	case 0xdc: case 0xde: lenbytes = 2; break;
+	case 0xdd: case 0xdf: lenbytes = 4; break;
+	default:
+		s->why = "invalid msgpack type byte 0xc1";
+		return -1;
+	}
+	if (avail < (size_t)1 + lenbytes) {
+		s->need = pos + 1 + lenbytes;
+		return 0;
+	}
+	len = be(p + 1, lenbytes);
+	if (c >= 0xdc) {
+		*kind = c >= 0xde ? MAP : ARRAY;
+		*count = len;
+		*skip = 1 + lenbytes;
+		return 1;
+	}
+	*skip = 1 + lenbytes + (c >= 0xc7 && c <= 0xc9) + len;
+payload:
+	if (len > lim->max_record) {
+		s->why = "string or bin longer than the record limit";
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Returns the length of the complete record at s->p, 0 when more bytes are
+ * needed (s->need says how many at least), or -1 (s->why says why).
+ */
+static size_t scan_record(struct scan *s, const struct cf_reader_limits *lim, int *bad)
+{
+	uint64_t left[64];	/* children still expected, per open container */
+	int depth = 0;
+	size_t pos = 0;
+
+	*bad = 0;
+	if (!s->avail) {
+		s->need = 1;
+		return 0;
+	}
+	if ((s->p[0] & 0xf0) != 0x80 && s->p[0] != 0xde && s->p[0] != 0xdf) {
+		s->why = "a record must be a msgpack map";
+		*bad = 1;
+		return 0;
+	}
+	do {
+		size_t skip;
+		uint64_t count;
+		enum kind kind;
+		int rc;
+
+		if (pos >= s->avail) {
+			s->need = pos + 1;
+			return 0;
+		}
+		rc = header(s, lim, pos, &skip, &count, &kind);
+		if (rc < 0) {
+			*bad = 1;
+			return 0;
+		}
+		if (!rc)
+			return 0;
+		if (pos + skip > lim->max_record) {
+			s->why = "record larger than the limit (CF_MAX_RECORD)";
+			*bad = 1;
+			return 0;
+		}
+		if (pos + skip > s->avail) {
+			s->need = pos + skip;
+			return 0;
+		}
+		pos += skip;
+		if (depth > 0)
+			left[depth - 1]--;
+		if (kind != SCALAR) {
+			uint64_t limit = depth ? lim->max_elements : lim->max_fields;
+			if (count > limit) {
+				s->why = depth ? "array or map with too many elements"
+					       : "record map with too many fields";
+				*bad = 1;
+				return 0;
+			}
+			if ((uint32_t)depth + 1 > lim->max_depth || depth + 1 >= 64) {
+				s->why = "containers nested too deeply";
+				*bad = 1;
+				return 0;
+			}
+			left[depth++] = kind == MAP ? 2 * count : count;
+		}
+		while (depth > 0 && left[depth - 1] == 0)
+			depth--;
+	} while (depth > 0);
+	return pos;
+}
+
+static void fill(struct cf_reader *r, size_t need)
+{
+	size_t have = r->end - r->start;
+	size_t want = need > have ? need - have : 1;
+
+	if (want < READ_CHUNK)
+		want = READ_CHUNK;
+	if (want < have)
+		want = have;	/* doubling keeps rescans of a growing record linear */
+	if (r->start && r->alloc - r->end < want) {
+		memmove(r->buf, r->buf + r->start, have);
+		r->base += r->start;
+		r->end = have;
+		r->start = 0;
+	}
+	if (r->alloc - r->end < want) {
+		r->alloc = st_add(r->end, want);
+		r->buf = xrealloc(r->buf, r->alloc);
+	}
+	for (;;) {
+		ssize_t n = read(r->fd, r->buf + r->end, r->alloc - r->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("read error on standard input at byte %llu",
+				  (unsigned long long)(r->base + r->end));
+		if (!n)
+			r->eof = 1;
+		r->end += n;
+		return;
+	}
+}
+
+static _Noreturn void bad_record(struct cf_reader *r, const char *why)
+{
+	die_data("record %llu (byte %llu): %s", (unsigned long long)r->records + 1,
+		 (unsigned long long)(r->base + r->start), why);
+}
+
+static void find_type(struct cf_reader *r, struct cf_record *rec)
+{
+	const msgpack_object_map *m = &rec->map->via.map;
+	int have_t = 0, have_v = 0;
+
+	for (uint32_t i = 0; i < m->size; i++) {
+		const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != 1)
+			continue;
+		if (k->via.str.ptr[0] == 't' && v->type == MSGPACK_OBJECT_STR) {
+			rec->type = v->via.str.ptr;
+			rec->type_len = v->via.str.size;
+			have_t = 1;
+		} else if (k->via.str.ptr[0] == 'v' &&
+			   v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			rec->version = v->via.u64;
+			have_v = 1;
+		}
+	}
+	if (!have_t)
+		bad_record(r, "no string 't' (record type) key");
+	if (!have_v)
+		bad_record(r, "no unsigned 'v' (schema version) key");
+}
+
+int cf_reader_next(struct cf_reader *r, struct cf_record *rec)
+{
+	for (;;) {
+		struct scan s = { r->buf + r->start, r->end - r->start, 0, NULL };
+		int bad;
+		size_t len = scan_record(&s, &r->limits, &bad), off = 0;
+
+		if (bad)
+			bad_record(r, s.why);
+		if (len) {
+			msgpack_unpack_return ret = msgpack_unpack_next(&r->res,
+				(const char *)r->buf + r->start, len, &off);
+			if (ret != MSGPACK_UNPACK_SUCCESS || off != len)
+				bad_record(r, "malformed msgpack");
+			rec->map = &r->res.data;
+			rec->raw = (const char *)r->buf + r->start;
+			rec->raw_len = len;
+			rec->number = ++r->records;
+			rec->offset = r->base + r->start;
+			r->start += len;
+			find_type(r, rec);
+			return 1;
+		}
+		if (r->eof) {
+			if (r->start == r->end)
+				return 0;
+			bad_record(r, "truncated: the stream ends inside the record");
+		}
+		fill(r, s.need);
+	}
+}
+
+int cf_reader_ready(struct cf_reader *r)
+{
+	struct scan s = { r->buf + r->start, r->end - r->start, 0, NULL };
+	struct pollfd p = { r->fd, POLLIN, 0 };
+	int bad;
+
+	if (r->eof || scan_record(&s, &r->limits, &bad) || bad)
+		return 1;
+	return poll(&p, 1, 0) > 0;
+}

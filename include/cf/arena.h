@@ -1,0 +1,55 @@
+#ifndef CF_ARENA_H
+#define CF_ARENA_H
+
+/*
+ * The blob arena: a bounded ring of shared memory through which blob bytes
+ * travel from cf-blobload to the stage that reads them, while the pipe
+ * carries only offsets and sizes.
+ *
+ * The producer creates the region with memfd_create (nothing ever appears in
+ * /dev/shm, whatever happens to the processes) and announces it in the stream
+ * with an "arena" record naming /proc/PID/fd/N, which a consumer opens, so a
+ * plain shell pipe works as well as cf-run.  Positions are monotonic byte
+ * counters; a blob occupies [off, off+len) and never wraps (the producer
+ * skips the ring's tail end instead).  The consumer releases space in stream
+ * order: releasing up to position p frees every blob that ends at or before p.
+ * When the ring is full the producer waits (a futex in the shared header)
+ * until the consumer releases; a blob larger than the whole ring must travel
+ * inline instead (cf_arena_fits() says which).
+ *
+ * Ownership: the producer owns the region; a consumer's mapping is released
+ * by cf_arena_detach().  Pointers returned by cf_arena_data() stay valid
+ * until the consumer releases past them.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cf_arena;
+
+/* Producer side. */
+struct cf_arena *cf_arena_create(uint64_t size);
+/* The path a consumer opens ("/proc/PID/fd/N") and the unique region id. */
+const char *cf_arena_path(const struct cf_arena *a);
+uint64_t cf_arena_id(const struct cf_arena *a);
+uint64_t cf_arena_size(const struct cf_arena *a);
+int cf_arena_fits(const struct cf_arena *a, uint64_t len);
+/*
+ * Reserves len bytes and returns where to write them; *off receives the
+ * position to announce.  Waits while the ring is full; before waiting it
+ * calls flush(flush_data) once, so that the consumer can see (and release)
+ * every blob already announced.  Dies if the consumer has gone away.
+ */
+void *cf_arena_alloc(struct cf_arena *a, uint64_t len, uint64_t *off,
+		     void (*flush)(void *), void *flush_data);
+void cf_arena_destroy(struct cf_arena *a);
+
+/* Consumer side. */
+struct cf_arena *cf_arena_attach(const char *path, uint64_t id, uint64_t size);
+/* Returns the bytes at [off, off+len), or NULL if they are not in the ring. */
+const void *cf_arena_data(struct cf_arena *a, uint64_t off, uint64_t len);
+/* Frees everything before position end (end = off + len of a blob). */
+void cf_arena_release(struct cf_arena *a, uint64_t end);
+void cf_arena_detach(struct cf_arena *a);
+
+#endif

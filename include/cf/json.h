@@ -1,0 +1,27 @@
+#ifndef CF_JSON_H
+#define CF_JSON_H
+
+/*
+ * JSON and YAML text from msgpack objects, for people and for tests.
+ *
+ * Strings are emitted as valid UTF-8: a byte sequence that is not UTF-8
+ * (git allows any bytes in paths and names) becomes U+FFFD.  Bin values
+ * become lowercase hex strings.  Floats are printed with %.10g; NaN and
+ * infinities become null.  Output is appended to a caller-owned cf_buf.
+ */
+
+#include <msgpack.h>
+#include "cf/buf.h"
+
+enum cf_json_flags {
+	CF_JSON_SORT_KEYS = 1 << 0,	/* maps in byte order of their keys */
+	CF_JSON_PRETTY = 1 << 1,	/* two-space indentation */
+};
+
+void cf_json_obj(struct cf_buf *out, const msgpack_object *o, unsigned flags);
+/* A JSON string literal with quotes, from len bytes. */
+void cf_json_str(struct cf_buf *out, const char *s, size_t len);
+/* A YAML block document of o, two-space indentation, at the given indent. */
+void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent);
+
+#endif
