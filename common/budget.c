@@ -1,0 +1,73 @@
+#include "cf/budget.h"
+
+static const char *const flags[CF_NR_KNOBS] = {
+	"--workers", "--buffer-size", "--commit-batch-size",
+	"--blob-cache-size", "--diff-cache-size", "--blob-arena-size",
+};
+
+const char *cf_knob_flag(enum cf_knob_index i)
+{
+	return i < CF_NR_KNOBS ? flags[i] : "?";
+}
+
+const char *cf_knob_source_name(enum cf_knob_source s)
+{
+	switch (s) {
+	case CF_KNOB_DEFAULT: return "default";
+	case CF_KNOB_BUDGET: return "memory budget";
+	case CF_KNOB_FLAG: return "flag";
+	}
+	return "?";
+}
+
+void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu)
+{
+	k->workers = ncpu ? ncpu : 1;
+	k->buffer_size = 2 * k->workers;
+	k->commit_batch_size = 100;
+	k->blob_cache_size = 1ull << 30;
+	k->diff_cache_size = 10000;
+	k->blob_arena_size = 4ull << 20;
+	for (int i = 0; i < CF_NR_KNOBS; i++)
+		k->src[i] = CF_KNOB_DEFAULT;
+}
+
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static void set(struct cf_knobs *k, enum cf_knob_index i, uint64_t *field, uint64_t v)
+{
+	if (k->src[i] == CF_KNOB_FLAG)
+		return;
+	*field = v;
+	k->src[i] = CF_KNOB_BUDGET;
+}
+
+int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
+{
+	uint64_t caches = budget / 100 * 60;
+	uint64_t workers_share = budget / 100 * 30;
+	uint64_t workers, arena;
+
+	if (budget < CF_BUDGET_MIN)
+		return -1;
+	/* The blob cache takes most of the cache share: blob reuse saves more than diff reuse. */
+	set(k, CF_KNOB_BLOB_CACHE_SIZE, &k->blob_cache_size, caches / 100 * 65);
+	set(k, CF_KNOB_DIFF_CACHE_SIZE, &k->diff_cache_size,
+	    clamp(caches / 100 * 35 / CF_DIFF_ENTRY_COST, 100, 1000000));
+	arena = clamp(workers_share / 8, 4ull << 20, 64ull << 20);
+	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size, arena);
+	workers = clamp((workers_share - k->blob_arena_size) / CF_WORKER_COST, 1, 16);
+	set(k, CF_KNOB_WORKERS, &k->workers, workers);
+	set(k, CF_KNOB_BUFFER_SIZE, &k->buffer_size, 2 * k->workers);
+	return 0;
+}
+
+uint64_t cf_knobs_cost(const struct cf_knobs *k)
+{
+	return k->blob_cache_size + k->diff_cache_size * CF_DIFF_ENTRY_COST +
+	       k->workers * CF_WORKER_COST + k->blob_arena_size +
+	       k->buffer_size * (64ull << 10) * 8;
+}

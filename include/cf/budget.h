@@ -1,0 +1,70 @@
+#ifndef CF_BUDGET_H
+#define CF_BUDGET_H
+
+/*
+ * The resource knobs of the history pipeline and the cost model that derives
+ * them from a memory budget.
+ *
+ * The seed's model: of the budget, 60% goes to caches (blob cache and diff
+ * cache), 30% to workers (their object-database handles and delta-base
+ * caches) and the blob arena, 10% to buffers (the pipes between stages),
+ * and 5% is kept as slack for the runtime; shares overlap the slack on
+ * purpose, as in the seed, so the sum of the shares is an upper bound.
+ * Budgets below 128 MiB are refused.
+ *
+ * Everything here is plain data: no allocation, no ownership.
+ */
+
+#include <stdint.h>
+
+#define CF_BUDGET_MIN (128ull << 20)
+
+/* Where a knob's value came from, for -v. */
+enum cf_knob_source {
+	CF_KNOB_DEFAULT,
+	CF_KNOB_BUDGET,
+	CF_KNOB_FLAG,
+};
+
+struct cf_knobs {
+	uint64_t workers;
+	uint64_t buffer_size;		/* pipe capacity between stages, in 64 KiB units */
+	uint64_t commit_batch_size;
+	uint64_t blob_cache_size;	/* bytes */
+	uint64_t diff_cache_size;	/* entries */
+	uint64_t blob_arena_size;	/* bytes */
+	enum cf_knob_source src[6];	/* in the order of the fields above */
+};
+
+enum cf_knob_index {
+	CF_KNOB_WORKERS,
+	CF_KNOB_BUFFER_SIZE,
+	CF_KNOB_COMMIT_BATCH_SIZE,
+	CF_KNOB_BLOB_CACHE_SIZE,
+	CF_KNOB_DIFF_CACHE_SIZE,
+	CF_KNOB_BLOB_ARENA_SIZE,
+	CF_NR_KNOBS,
+};
+
+/* The seed's defaults: workers = online CPUs, buffer = 2 x workers, ... */
+void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu);
+
+/*
+ * Derives every knob not set by a flag from the budget.  Returns 0, or -1
+ * when the budget is below CF_BUDGET_MIN.
+ */
+int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget);
+
+/* Bytes the derived knobs account for, the sum of the model's parts. */
+uint64_t cf_knobs_cost(const struct cf_knobs *k);
+
+/* A knob's name as a flag ("--workers") and its source as a word ("budget"). */
+const char *cf_knob_flag(enum cf_knob_index i);
+const char *cf_knob_source_name(enum cf_knob_source s);
+
+/* Per-worker memory the model charges: object-database handle and delta cache. */
+#define CF_WORKER_COST (32ull << 20)
+/* Memory the model charges per diff-cache entry (hunks of a typical change). */
+#define CF_DIFF_ENTRY_COST (24ull << 10)
+
+#endif
