@@ -1,0 +1,252 @@
+/*
+ * cf-burndown: the burndown analyzer.  It replays every change of the stream
+ * on per-file line ages (common/burndown.c), passes every record on
+ * unchanged, and appends one "result" record: how many lines are alive at
+ * the end of each sampling period, by the band in which they were born.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+#include "cf/alloc.h"
+#include "cf/burndown.h"
+#include "cf/reader.h"
+#include "cf/record.h"
+#include "cf/size.h"
+#include "cf/tool.h"
+#include "cf/usage.h"
+#include "cf/writer.h"
+
+static const char usage[] =
+"usage: cf-burndown [-g TICKS] [-s TICKS]\n"
+"\n"
+"Passes a record stream on (from cf-diff) and appends its burndown: the\n"
+"lines alive at the end of every sample, by the band they were born in.\n"
+"\n"
+"  -g, --granularity TICKS  width of a band, in ticks (default 30)\n"
+"  -s, --sampling TICKS     length of a sample, in ticks (default 30)\n"
+"  -h, --help               show this help\n";
+
+#define RESULT_SCHEMA 1
+
+struct state {
+	struct cf_burndown bd;
+	int have_stream;
+	uint64_t tick_size;
+	int64_t t0;
+	uint64_t commits;
+	struct cf_oid commit;		/* the current commit */
+	struct cf_bd_hunk *hunks;	/* reused for every change */
+	size_t hunks_alloc;
+	struct cf_buf why;
+	uint64_t warnings;
+};
+
+static void need_version(const struct cf_record *rec)
+{
+	if (rec->version != 1)
+		cf_rec_die(rec, "version %" PRIu64 " of '%.*s' is not supported",
+			   rec->version, (int)rec->type_len, rec->type);
+}
+
+static void on_stream(struct state *st, const struct cf_record *rec)
+{
+	need_version(rec);
+	if (st->have_stream)
+		return;
+	st->tick_size = cf_rec_u64(rec, "tick_size");
+	st->t0 = cf_rec_i64(rec, "t0");
+	if (!st->tick_size)
+		cf_rec_die(rec, "'tick_size' must be positive");
+	st->have_stream = 1;
+}
+
+static void on_commit(struct state *st, const struct cf_record *rec)
+{
+	const char *name, *email;
+	size_t name_len, email_len;
+	uint64_t tick;
+	uint32_t author;
+
+	need_version(rec);
+	if (!st->have_stream)
+		cf_rec_die(rec, "'commit' before the 'stream' record");
+	tick = cf_rec_u64(rec, "tick");
+	if (tick > UINT32_MAX)
+		cf_rec_die(rec, "'tick' %" PRIu64 " is beyond %" PRIu32, tick, UINT32_MAX);
+	cf_rec_oid(rec, "id", &st->commit);
+	name = cf_rec_str(rec, "author", &name_len);
+	email = cf_rec_str(rec, "email", &email_len);
+	author = cf_burndown_author(&st->bd, name, name_len, email, email_len);
+	if (cf_burndown_commit(&st->bd, tick, author) < 0)
+		cf_rec_die(rec, "'tick' %" PRIu64 " is smaller than the previous commit's %" PRIu32,
+			   tick, st->bd.tick);
+	st->commits++;
+}
+
+static uint64_t line_count(const struct cf_record *rec, const char *key)
+{
+	uint64_t n = cf_rec_u64(rec, key);
+	if (n > CF_BURNDOWN_MAX_LINES)
+		cf_rec_die(rec, "'%s' %" PRIu64 " is beyond %" PRIu64, key, n,
+			   CF_BURNDOWN_MAX_LINES);
+	return n;
+}
+
+/* Copies the flat "hunks" array into st->hunks; returns their number. */
+static size_t read_hunks(struct state *st, const struct cf_record *rec)
+{
+	const msgpack_object *items;
+	uint32_t n;
+
+	if (!cf_rec_array_opt(rec, "hunks", &items, &n))
+		return 0;
+	if (n % 4)
+		cf_rec_die(rec, "'hunks' has %" PRIu32 " entries, not a multiple of 4", n);
+	for (uint32_t i = 0; i < n; i++)
+		if (items[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			cf_rec_die(rec, "'hunks' must hold unsigned integers");
+	CF_ALLOC_GROW(st->hunks, n / 4, st->hunks_alloc);
+	for (uint32_t i = 0; i < n / 4; i++) {
+		st->hunks[i].old_start = items[4 * i].via.u64;
+		st->hunks[i].old_count = items[4 * i + 1].via.u64;
+		st->hunks[i].new_start = items[4 * i + 2].via.u64;
+		st->hunks[i].new_count = items[4 * i + 3].via.u64;
+	}
+	return n / 4;
+}
+
+static void warn_resync(struct state *st, const char *path, size_t len)
+{
+	char hex[CF_OID_HEXSZ + 1];
+
+	cf_oid_to_hex(&st->commit, hex);
+	warning("'%.*s' at commit %.7s: %s; file resynchronised",
+		(int)len, path, hex, st->why.buf);
+	st->warnings++;
+}
+
+static void on_change(struct state *st, const struct cf_record *rec)
+{
+	struct cf_bd_change ch = { 0 };
+	const char *s, *path;
+	size_t s_len, path_len;
+
+	need_version(rec);
+	if (!st->commits)
+		cf_rec_die(rec, "'change' before any 'commit'");
+	s = cf_rec_str(rec, "s", &s_len);
+	if (s_len != 1 || !strchr("ADM", s[0]))
+		cf_rec_die(rec, "'s' must be \"A\", \"D\" or \"M\"");
+	ch.status = s[0];
+	path = cf_rec_str(rec, "path", &path_len);
+	ch.binary = cf_rec_bool(rec, "bin");
+	if (ch.status != 'D' && !ch.binary)
+		ch.new_lines = line_count(rec, "new_lines");
+	if (ch.status == 'M' && !ch.binary) {
+		ch.old_lines = line_count(rec, "old_lines");
+		ch.nr_hunks = read_hunks(st, rec);
+		ch.hunks = st->hunks;
+	}
+	cf_buf_reset(&st->why);
+	if (cf_burndown_change(&st->bd, path, path_len, &ch, &st->why) == 1)
+		warn_resync(st, path, path_len);
+}
+
+static void pack_band_start(msgpack_packer *pk, const struct cf_burndown *bd)
+{
+	uint64_t bands = cf_burndown_bands(bd);
+
+	msgpack_pack_array(pk, bands);
+	for (uint64_t b = 0; b < bands; b++)
+		cf_pack_u64(pk, b * bd->granularity);
+}
+
+static void write_result(struct state *st, struct cf_writer *w)
+{
+	struct cf_burndown *bd = &st->bd;
+	msgpack_packer *pk = cf_writer_begin(w, CF_REC_RESULT, 1, 3);
+
+	cf_pack_kv_str(pk, "analyzer", "burndown");
+	cf_pack_kv_u64(pk, "schema", RESULT_SCHEMA);
+	cf_pack_str(pk, "data");
+	msgpack_pack_map(pk, 14);
+	cf_pack_kv_u64(pk, "granularity", bd->granularity);
+	cf_pack_kv_u64(pk, "sampling", bd->sampling);
+	cf_pack_kv_u64(pk, "tick_size", st->tick_size);
+	cf_pack_kv_i64(pk, "t0", st->t0);
+	cf_pack_kv_u64(pk, "last_tick", bd->tick);
+	cf_pack_kv_u64(pk, "samples", cf_burndown_samples(bd));
+	cf_pack_kv_u64(pk, "bands", cf_burndown_bands(bd));
+	cf_pack_kv_u64(pk, "commits", st->commits);
+	cf_pack_kv_u64(pk, "files", bd->tracked);
+	cf_pack_kv_u64(pk, "lines", bd->lines);
+	cf_pack_kv_u64(pk, "resyncs", bd->resyncs);
+	cf_pack_str(pk, "band_start");
+	pack_band_start(pk, bd);
+	cf_pack_str(pk, "matrix");
+	cf_burndown_pack_matrix(bd, w);
+	cf_pack_str(pk, "people");
+	msgpack_pack_uint64(pk, bd->authors.nr);
+	cf_writer_end(w);
+}
+
+int cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "granularity", required_argument, NULL, 'g' },
+		{ "sampling", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t granularity = 30, sampling = 30;
+	struct state st = { 0 };
+	struct cf_reader r;
+	struct cf_record rec;
+	struct cf_writer w;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "g:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			granularity = cf_opt_uint("--granularity", optarg, 1, UINT32_MAX);
+			break;
+		case 's':
+			sampling = cf_opt_uint("--sampling", optarg, 1, UINT32_MAX);
+			break;
+		case 'h':
+			cf_usage_exit(usage);
+		default:
+			cf_usage_bad(usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+
+	cf_burndown_init(&st.bd, granularity, sampling);
+	cf_buf_init(&st.why, 0);
+	cf_reader_init(&r, 0);
+	cf_writer_init(&w, 1);
+	for (;;) {
+		if (!cf_reader_ready(&r))
+			cf_writer_flush(&w);
+		if (!cf_reader_next(&r, &rec))
+			break;
+		if (cf_rec_is(&rec, CF_REC_STREAM))
+			on_stream(&st, &rec);
+		else if (cf_rec_is(&rec, CF_REC_COMMIT))
+			on_commit(&st, &rec);
+		else if (cf_rec_is(&rec, CF_REC_CHANGE))
+			on_change(&st, &rec);
+		cf_writer_raw(&w, rec.raw, rec.raw_len);
+	}
+	if (st.bd.resyncs > st.warnings)
+		warning("%" PRIu64 " more resynchronisations of files already reported",
+			st.bd.resyncs - st.warnings);
+	write_result(&st, &w);
+	cf_writer_release(&w);
+	cf_reader_release(&r);
+	cf_burndown_release(&st.bd);
+	cf_buf_release(&st.why);
+	free(st.hunks);
+	return 0;
+}
