@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Iinclude $(WARN) $(CFLAGS) $(SAN) 
 LDLIBS   = $(shell pkg-config --libs $(DEP_PC) 2>/dev/null) -lm -pthread
 
 APT_PKGS := libgit2-dev libmsgpack-dev zlib1g-dev pkg-config git bats bats-support \
-	    bats-assert bats-file
+	    bats-assert bats-file gcc libc6-dev groff-base python3
 
 LIB_SRC  := $(sort $(wildcard common/*.c))
 LIB_OBJ  := $(LIB_SRC:common/%.c=$(BUILD)/common/%.o)
@@ -52,8 +52,12 @@ $(BUILD)/.deps-ok: Makefile
 	@missing=""; \
 	for pc in libgit2 zlib; do pkg-config --exists $$pc 2>/dev/null || missing=1; done; \
 	pkg-config --exists msgpack 2>/dev/null || pkg-config --exists msgpack-c 2>/dev/null || missing=1; \
-	command -v bats >/dev/null 2>&1 || missing=1; \
-	[ -f /usr/lib/bats/bats-assert/load.bash ] || missing=1; \
+	for cmd in $(firstword $(CC)) git bats groff python3; do \
+		command -v $$cmd >/dev/null 2>&1 || missing=1; \
+	done; \
+	for lib in bats-support bats-assert bats-file; do \
+		[ -f /usr/lib/bats/$$lib/load.bash ] || missing=1; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "make: installing $(APT_PKGS)"; \
