@@ -4,9 +4,9 @@
 #include "cf/alloc.h"
 #include "cf/json.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t left)
+size_t cf_utf8_len(const char *str, size_t left)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	unsigned c = s[0];
 	size_t n;
 	uint32_t cp;
@@ -53,7 +53,7 @@ void cf_json_str(struct cf_buf *out, const char *str, size_t len)
 			cf_buf_addstr(out, "\\r"), i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			cf_buf_addf(out, "\\u%04x", c), i++;
-		} else if ((n = utf8_len(s + i, len - i))) {
+		} else if ((n = cf_utf8_len(str + i, len - i))) {
 			cf_buf_add(out, s + i, n);
 			i += n;
 		} else {
@@ -203,6 +203,17 @@ static int is_scalar(const msgpack_object *o)
 	       (o->type == MSGPACK_OBJECT_MAP && !o->via.map.size);
 }
 
+static int is_flat_array(const msgpack_object *o)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		return 0;
+	for (uint32_t i = 0; i < o->via.array.size; i++)
+		if (o->via.array.ptr[i].type == MSGPACK_OBJECT_ARRAY ||
+		    o->via.array.ptr[i].type == MSGPACK_OBJECT_MAP)
+			return 0;
+	return 1;
+}
+
 /* Scalars and empty containers in YAML are written in JSON syntax, which YAML accepts. */
 static void yaml_scalar(struct cf_buf *out, const msgpack_object *o)
 {
@@ -224,11 +235,7 @@ void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
 		return;
 	}
 	if (o->type == MSGPACK_OBJECT_ARRAY) {
-		int flat = 1;
-		for (uint32_t i = 0; i < o->via.array.size; i++)
-			flat &= o->via.array.ptr[i].type != MSGPACK_OBJECT_ARRAY &&
-				o->via.array.ptr[i].type != MSGPACK_OBJECT_MAP;
-		if (flat) {	/* rows of numbers read better on one line */
+		if (is_flat_array(o)) {	/* rows of numbers read better on one line */
 			indent_to(out, indent);
 			json(out, o, 0, 0);
 			cf_buf_addch(out, '\n');
@@ -236,8 +243,8 @@ void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
 		}
 		for (uint32_t i = 0; i < o->via.array.size; i++) {
 			const msgpack_object *v = &o->via.array.ptr[i];
-			indent_to(out, indent);
 			if (is_scalar(v) || v->type == MSGPACK_OBJECT_ARRAY) {
+				indent_to(out, indent);
 				cf_buf_addstr(out, "- ");
 				if (is_scalar(v)) {
 					yaml_scalar(out, v);
@@ -246,8 +253,10 @@ void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
 				}
 				cf_buf_addch(out, '\n');
 			} else {
-				cf_buf_addstr(out, "-\n");
+				/* "- key: value": the map's first line carries the dash. */
+				size_t at = out->len;
 				cf_yaml_obj(out, v, indent + 2);
+				out->buf[at + indent] = '-';
 			}
 		}
 		return;
@@ -256,7 +265,7 @@ void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
 		const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
 		indent_to(out, indent);
 		json_key(out, k);
-		if (is_scalar(v)) {
+		if (is_scalar(v) || is_flat_array(v)) {	/* rows of numbers on the key's line */
 			cf_buf_addstr(out, ": ");
 			yaml_scalar(out, v);
 			cf_buf_addch(out, '\n');

@@ -21,6 +21,8 @@ enum cf_json_flags {
 void cf_json_obj(struct cf_buf *out, const msgpack_object *o, unsigned flags);
 /* A JSON string literal with quotes, from len bytes. */
 void cf_json_str(struct cf_buf *out, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at s (left > 0 bytes), or 0 when it is not valid. */
+size_t cf_utf8_len(const char *s, size_t left);
 /* A YAML block document of o, two-space indentation, at the given indent. */
 void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent);
 

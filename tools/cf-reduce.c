@@ -1,0 +1,926 @@
+/*
+ * cf-reduce: the last stage of a pipeline.  Collects the analyzers' result
+ * records (and the stream record that says what was analysed) and renders
+ * them as one document: JSON, YAML, a text summary for people, or the
+ * records again as msgpack for a later merge.
+ *
+ * Everything is rendered in memory and written at the end, in one go, so a
+ * failing upstream stage never leaves half a document behind; -o writes a
+ * temporary file beside FILE and renames it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cf/alloc.h"
+#include "cf/arena.h"
+#include "cf/buf.h"
+#include "cf/json.h"
+#include "cf/reader.h"
+#include "cf/record.h"
+#include "cf/tool.h"
+#include "cf/usage.h"
+#include "cf/writer.h"
+
+static const char usage[] =
+"usage: cf-reduce [-f json|yaml|text|msgpack] [-o FILE]\n"
+"\n"
+"Renders the analyzers' results of a Codefang stream as one document.\n"
+"\n"
+"  -f, --format FMT  json (default), yaml, text or msgpack\n"
+"  -o, --output FILE write FILE atomically instead of standard output\n"
+"  -h, --help        show this help\n";
+
+enum format { FMT_JSON, FMT_YAML, FMT_TEXT, FMT_MSGPACK };
+
+/* A record kept past the reader's lifetime: its own copy, decoded again at the end. */
+struct kept {
+	char *raw;
+	size_t len;
+	uint64_t number;
+	msgpack_unpacked u;
+	char *analyzer;		/* results only */
+};
+
+struct input {
+	struct kept stream;	/* raw == NULL when the stream had none */
+	struct kept *results;
+	size_t nr, alloc;
+	struct cf_arena *arenas[8];
+	uint64_t arena_ids[8];
+	int nr_arenas;
+};
+
+static void keep(struct kept *k, const struct cf_record *rec)
+{
+	k->raw = xmemdupz(rec->raw, rec->raw_len);
+	k->len = rec->raw_len;
+	k->number = rec->number;
+	msgpack_unpacked_init(&k->u);
+	if (msgpack_unpack_next(&k->u, k->raw, k->len, NULL) != MSGPACK_UNPACK_SUCCESS)
+		BUG("record %llu does not decode a second time", (unsigned long long)k->number);
+}
+
+static void add_result(struct input *in, const struct cf_record *rec)
+{
+	size_t len;
+	const char *name = cf_rec_str(rec, "analyzer", &len);
+	const msgpack_object *data = cf_rec_get(rec, "data");
+	struct kept *k;
+
+	cf_rec_u64(rec, "schema");
+	if (!data || data->type != MSGPACK_OBJECT_MAP)
+		cf_rec_die(rec, "'result': 'data' must be a map");
+	if (!len || memchr(name, 0, len))
+		cf_rec_die(rec, "'result': 'analyzer' must be a non-empty name");
+	if (len == 8 && !memcmp(name, "codefang", 8))
+		cf_rec_die(rec, "'result': the analyzer name 'codefang' is reserved");
+	for (size_t i = 0; i < in->nr; i++)
+		if (strlen(in->results[i].analyzer) == len &&
+		    !memcmp(in->results[i].analyzer, name, len))
+			die("record %llu (byte %llu): a second result of analyzer '%s' "
+			    "(the first is record %llu): merging results is not supported yet",
+			    (unsigned long long)rec->number, (unsigned long long)rec->offset,
+			    in->results[i].analyzer, (unsigned long long)in->results[i].number);
+	CF_ALLOC_GROW(in->results, in->nr + 1, in->alloc);
+	k = &in->results[in->nr++];
+	k->analyzer = xmemdupz(name, len);
+	keep(k, rec);
+}
+
+/*
+ * Blob records end here, so their space in the ring is released here too;
+ * otherwise "cf-blobload | cf-reduce" would wait forever on a full ring.
+ */
+static void arena_record(struct input *in, const struct cf_record *rec)
+{
+	const char *path;
+	size_t len;
+	uint64_t id = cf_rec_u64(rec, "id"), size = cf_rec_u64(rec, "size");
+	char *p;
+
+	path = cf_rec_str(rec, "path", &len);
+	if (in->nr_arenas == (int)(sizeof(in->arenas) / sizeof(*in->arenas)))
+		cf_rec_die(rec, "too many arenas in one stream (at most 8)");
+	p = xmemdupz(path, len);
+	in->arenas[in->nr_arenas] = cf_arena_attach(p, id, size);
+	in->arena_ids[in->nr_arenas++] = id;
+	free(p);
+}
+
+static void blob_record(struct input *in, const struct cf_record *rec)
+{
+	uint64_t id, off, size;
+
+	if (!cf_rec_u64_opt(rec, "arena", &id))
+		return;		/* inline bytes */
+	off = cf_rec_u64(rec, "off");
+	size = cf_rec_u64(rec, "size");
+	for (int i = 0; i < in->nr_arenas; i++)
+		if (in->arena_ids[i] == id) {
+			if (off + size >= off)
+				cf_arena_release(in->arenas[i], off + size);
+			return;
+		}
+	cf_rec_die(rec, "'blob': arena %llu was not announced", (unsigned long long)id);
+}
+
+static void read_input(struct input *in, int fd)
+{
+	struct cf_reader r;
+	struct cf_record rec;
+
+	cf_reader_init(&r, fd);
+	while (cf_reader_next(&r, &rec)) {
+		if (cf_rec_is(&rec, CF_REC_RESULT))
+			add_result(in, &rec);
+		else if (cf_rec_is(&rec, CF_REC_STREAM) && !in->stream.raw)
+			keep(&in->stream, &rec);
+		else if (cf_rec_is(&rec, CF_REC_ARENA))
+			arena_record(in, &rec);
+		else if (cf_rec_is(&rec, CF_REC_BLOB))
+			blob_record(in, &rec);
+	}
+	cf_reader_release(&r);
+	for (int i = 0; i < in->nr_arenas; i++)
+		cf_arena_detach(in->arenas[i]);
+	in->nr_arenas = 0;
+}
+
+static int key_is(const msgpack_object *k, const char *s)
+{
+	size_t n = strlen(s);
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+	       !memcmp(k->via.str.ptr, s, n);
+}
+
+/* The "codefang" header: format, repository, head, then the stream's other fields. */
+static void pack_header(msgpack_packer *pk, const struct input *in)
+{
+	const msgpack_object *s = in->stream.raw ? &in->stream.u.data : NULL;
+	const msgpack_object *repo = s ? cf_obj_get(s, "repo") : NULL;
+	const msgpack_object *head = s ? cf_obj_get(s, "head") : NULL;
+	uint32_t n = 1 + !!repo + !!head;
+
+	if (s)
+		for (uint32_t i = 0; i < s->via.map.size; i++) {
+			const msgpack_object *k = &s->via.map.ptr[i].key;
+			n += !key_is(k, "t") && !key_is(k, "v") &&
+			     !key_is(k, "repo") && !key_is(k, "head") && !key_is(k, "format");
+		}
+	msgpack_pack_map(pk, n);
+	cf_pack_kv_u64(pk, "format", 1);
+	if (repo) {
+		cf_pack_str(pk, "repository");
+		msgpack_pack_object(pk, *repo);
+	}
+	if (head) {
+		cf_pack_str(pk, "head");
+		msgpack_pack_object(pk, *head);
+	}
+	if (s)
+		for (uint32_t i = 0; i < s->via.map.size; i++) {
+			const msgpack_object_kv *kv = &s->via.map.ptr[i];
+			if (key_is(&kv->key, "t") || key_is(&kv->key, "v") ||
+			    key_is(&kv->key, "repo") || key_is(&kv->key, "head") ||
+			    key_is(&kv->key, "format"))
+				continue;
+			msgpack_pack_object(pk, kv->key);
+			msgpack_pack_object(pk, kv->val);
+		}
+}
+
+/* An analyzer's entry: "schema" first, then its data as produced. */
+static void pack_result(msgpack_packer *pk, const struct kept *k)
+{
+	const msgpack_object *rec = &k->u.data;
+	const msgpack_object *data = cf_obj_get(rec, "data");
+	const msgpack_object *schema = cf_obj_get(rec, "schema");
+	uint32_t n = 1;
+
+	for (uint32_t i = 0; i < data->via.map.size; i++)
+		n += !key_is(&data->via.map.ptr[i].key, "schema");
+	cf_pack_str(pk, k->analyzer);
+	msgpack_pack_map(pk, n);
+	cf_pack_str(pk, "schema");
+	msgpack_pack_object(pk, *schema);
+	for (uint32_t i = 0; i < data->via.map.size; i++) {
+		const msgpack_object_kv *kv = &data->via.map.ptr[i];
+		if (key_is(&kv->key, "schema"))
+			continue;
+		msgpack_pack_object(pk, kv->key);
+		msgpack_pack_object(pk, kv->val);
+	}
+}
+
+/* The whole document as one msgpack object, decoded into doc. */
+static void build_document(const struct input *in, msgpack_sbuffer *sb,
+			   msgpack_unpacked *doc)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1 + in->nr);
+	cf_pack_str(&pk, "codefang");
+	pack_header(&pk, in);
+	for (size_t i = 0; i < in->nr; i++)
+		pack_result(&pk, &in->results[i]);
+	msgpack_unpacked_init(doc);
+	if (msgpack_unpack_next(doc, sb->data, sb->size, NULL) != MSGPACK_UNPACK_SUCCESS)
+		BUG("the document does not decode");
+}
+
+/*
+ * The text format: a summary for people, every line at most WIDTH columns.
+ * The data of an analyzer is read defensively: a field that is missing or
+ * of another type than expected is left out, never trusted.
+ */
+#define WIDTH 100
+#define TOP 20
+
+static int get_u64(const msgpack_object *map, const char *key, uint64_t *v)
+{
+	const msgpack_object *o = map ? cf_obj_get(map, key) : NULL;
+	if (!o || o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return 0;
+	*v = o->via.u64;
+	return 1;
+}
+
+static int get_i64(const msgpack_object *map, const char *key, int64_t *v)
+{
+	const msgpack_object *o = map ? cf_obj_get(map, key) : NULL;
+	if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		*v = o->via.i64;
+		return 1;
+	}
+	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX) {
+		*v = (int64_t)o->via.u64;
+		return 1;
+	}
+	return 0;
+}
+
+static const msgpack_object *get_type(const msgpack_object *map, const char *key,
+				      msgpack_object_type type)
+{
+	const msgpack_object *o = map ? cf_obj_get(map, key) : NULL;
+	return o && o->type == type ? o : NULL;
+}
+
+/*
+ * Appends s, at most width columns of it (cut with an ellipsis), control
+ * characters and invalid UTF-8 shown as '?'; returns the columns written.
+ */
+static size_t add_fit(struct cf_buf *out, const char *s, size_t len, size_t width)
+{
+	size_t cols = 0, i = 0, n, total = 0;
+
+	for (size_t j = 0; j < len; j += n, total++)
+		n = cf_utf8_len(s + j, len - j) ? cf_utf8_len(s + j, len - j) : 1;
+	if (total > width && width)
+		width--;	/* room for the ellipsis */
+	for (; i < len && cols < width; i += n, cols++) {
+		n = cf_utf8_len(s + i, len - i);
+		if (!n || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			cf_buf_addch(out, '?');
+			n = 1;
+		} else {
+			cf_buf_add(out, s + i, n);
+		}
+	}
+	if (i < len && total > cols) {
+		cf_buf_addstr(out, "\xe2\x80\xa6");
+		cols++;
+	}
+	return cols;
+}
+
+static void pad(struct cf_buf *out, size_t n)
+{
+	while (n--)
+		cf_buf_addch(out, ' ');
+}
+
+/* A string field of a map, fitted into exactly width columns (left-aligned). */
+static void cell_str(struct cf_buf *out, const msgpack_object *map, const char *key,
+		     size_t width)
+{
+	const msgpack_object *o = get_type(map, key, MSGPACK_OBJECT_STR);
+	size_t cols = o ? add_fit(out, o->via.str.ptr, o->via.str.size, width) : 0;
+	pad(out, width - cols);
+}
+
+/* An unsigned field, right-aligned in width columns, blank when absent. */
+static void cell_u64(struct cf_buf *out, const msgpack_object *map, const char *key,
+		     int width)
+{
+	uint64_t v;
+	if (get_u64(map, key, &v))
+		cf_buf_addf(out, "%*llu", width, (unsigned long long)v);
+	else
+		cf_buf_addf(out, "%*s", width, "");
+}
+
+static void add_date(struct cf_buf *out, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char s[32];
+
+	if (gmtime_r(&tt, &tm) && strftime(s, sizeof(s), "%Y-%m-%d", &tm))
+		cf_buf_addstr(out, s);
+	else
+		cf_buf_addf(out, "@%lld", (long long)t);
+}
+
+static void add_duration(struct cf_buf *out, uint64_t seconds)
+{
+	if (seconds && !(seconds % 86400))
+		cf_buf_addf(out, "%llu day%s", (unsigned long long)(seconds / 86400),
+			    seconds == 86400 ? "" : "s");
+	else if (seconds && !(seconds % 3600))
+		cf_buf_addf(out, "%llu hours", (unsigned long long)(seconds / 3600));
+	else
+		cf_buf_addf(out, "%llu seconds", (unsigned long long)seconds);
+}
+
+/* Ends a line, after cutting it to WIDTH columns if it grew longer. */
+static void end_line(struct cf_buf *out, size_t line_start)
+{
+	size_t len = out->len - line_start;
+	char *copy = xmemdupz(out->buf + line_start, len);
+
+	cf_buf_setlen(out, line_start);
+	add_fit(out, copy, len, WIDTH);
+	while (out->len > line_start && out->buf[out->len - 1] == ' ')
+		out->len--;
+	cf_buf_setlen(out, out->len);
+	cf_buf_addch(out, '\n');
+	free(copy);
+}
+
+/* "label value" pairs on one line, for the numbers that a map has. */
+static void add_counts(struct cf_buf *out, const msgpack_object *map,
+		       const char *const *keys, const char *const *labels)
+{
+	size_t start = out->len;
+	int any = 0;
+	uint64_t v;
+
+	cf_buf_addstr(out, "  ");
+	for (int i = 0; keys[i]; i++) {
+		if (!get_u64(map, keys[i], &v))
+			continue;
+		cf_buf_addf(out, "%s%s %llu", any ? ", " : "", labels[i], (unsigned long long)v);
+		any = 1;
+	}
+	if (any)
+		end_line(out, start);
+	else
+		cf_buf_setlen(out, start);
+}
+
+static void text_header(struct cf_buf *out, const msgpack_object *h)
+{
+	const msgpack_object *repo = get_type(h, "repository", MSGPACK_OBJECT_STR);
+	const msgpack_object *head = get_type(h, "head", MSGPACK_OBJECT_BIN);
+	const msgpack_object *range = get_type(h, "range", MSGPACK_OBJECT_STR);
+	const msgpack_object *fp = get_type(h, "first_parent", MSGPACK_OBJECT_BOOLEAN);
+	uint64_t commits;
+	size_t start;
+
+	if (repo) {
+		start = out->len;
+		cf_buf_addstr(out, "repository  ");
+		cf_buf_add(out, repo->via.str.ptr, repo->via.str.size);
+		end_line(out, start);
+	}
+	if (head) {
+		cf_buf_addstr(out, "head        ");
+		for (uint32_t i = 0; i < head->via.bin.size && i < 32; i++)
+			cf_buf_addf(out, "%02x", (unsigned char)head->via.bin.ptr[i]);
+		cf_buf_addch(out, '\n');
+	}
+	if (range || get_u64(h, "commits", &commits)) {
+		start = out->len;
+		cf_buf_addstr(out, "history     ");
+		if (range)
+			cf_buf_add(out, range->via.str.ptr, range->via.str.size);
+		if (fp)
+			cf_buf_addstr(out, fp->via.boolean ? ", first parents" : ", full history");
+		if (get_u64(h, "commits", &commits))
+			cf_buf_addf(out, ", %llu commits", (unsigned long long)commits);
+		end_line(out, start);
+	}
+}
+
+static void section_title(struct cf_buf *out, const msgpack_object *name,
+			  const msgpack_object *data)
+{
+	size_t start;
+	uint64_t schema;
+
+	cf_buf_addch(out, '\n');
+	start = out->len;
+	add_fit(out, name->via.str.ptr, name->via.str.size, 60);
+	if (get_u64(data, "schema", &schema))
+		cf_buf_addf(out, " (schema %llu)", (unsigned long long)schema);
+	end_line(out, start);
+}
+
+static void burndown_params(struct cf_buf *out, const msgpack_object *d)
+{
+	uint64_t g, s, tick = 0, last;
+	int64_t t0;
+	size_t start = out->len;
+	int have_tick = get_u64(d, "tick_size", &tick) && tick;
+
+	cf_buf_addstr(out, "  ");
+	if (get_u64(d, "granularity", &g))
+		cf_buf_addf(out, "bands of %llu ticks, ", (unsigned long long)g);
+	if (get_u64(d, "sampling", &s))
+		cf_buf_addf(out, "samples every %llu ticks, ", (unsigned long long)s);
+	if (have_tick) {
+		cf_buf_addstr(out, "a tick is ");
+		add_duration(out, tick);
+	}
+	end_line(out, start);
+	if (get_i64(d, "t0", &t0) && have_tick) {
+		start = out->len;
+		cf_buf_addstr(out, "  from ");
+		add_date(out, t0);
+		if (get_u64(d, "last_tick", &last) && last <= INT64_MAX / tick &&
+		    t0 <= INT64_MAX - (int64_t)(last * tick)) {
+			cf_buf_addstr(out, " to ");
+			add_date(out, t0 + (int64_t)(last * tick));
+			cf_buf_addf(out, " (tick %llu)", (unsigned long long)last);
+		}
+		end_line(out, start);
+	}
+}
+
+/* The start of band b as a date when t0 and the tick size are known, else a tick. */
+static void band_start(struct cf_buf *out, const msgpack_object *d, uint32_t b)
+{
+	const msgpack_object *starts = get_type(d, "band_start", MSGPACK_OBJECT_ARRAY);
+	uint64_t tick, g, first;
+	int64_t t0;
+	size_t start = out->len;
+
+	if (starts && b < starts->via.array.size &&
+	    starts->via.array.ptr[b].type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		first = starts->via.array.ptr[b].via.u64;
+	else if (get_u64(d, "granularity", &g) && (!g || b <= UINT64_MAX / g))
+		first = b * g;
+	else
+		first = UINT64_MAX;
+	if (first != UINT64_MAX && get_i64(d, "t0", &t0) && get_u64(d, "tick_size", &tick) &&
+	    tick && first <= (uint64_t)INT64_MAX / tick &&
+	    t0 <= INT64_MAX - (int64_t)(first * tick))
+		add_date(out, t0 + (int64_t)(first * tick));
+	else if (first != UINT64_MAX)
+		cf_buf_addf(out, "tick %llu", (unsigned long long)first);
+	else
+		cf_buf_addf(out, "band %u", b);
+	pad(out, out->len - start < 16 ? 16 - (out->len - start) : 1);
+}
+
+static void burndown_table(struct cf_buf *out, const msgpack_object *d)
+{
+	const msgpack_object *m = get_type(d, "matrix", MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *row;
+	uint64_t total = 0;
+
+	if (!m || !m->via.array.size)
+		return;
+	row = &m->via.array.ptr[m->via.array.size - 1];
+	if (row->type != MSGPACK_OBJECT_ARRAY)
+		return;
+	for (uint32_t b = 0; b < row->via.array.size; b++)
+		if (row->via.array.ptr[b].type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			total += row->via.array.ptr[b].via.u64;
+	cf_buf_addf(out, "  lines alive at the last sample: %llu\n\n", (unsigned long long)total);
+	cf_buf_addstr(out, "  band born from        lines   share\n");
+	for (uint32_t b = 0; b < row->via.array.size; b++) {
+		const msgpack_object *c = &row->via.array.ptr[b];
+		uint64_t v = c->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? c->via.u64 : 0;
+		cf_buf_addstr(out, "  ");
+		band_start(out, d, b);
+		cf_buf_addf(out, "%12llu  %5.1f%%\n", (unsigned long long)v,
+			    total ? 100.0 * (double)v / (double)total : 0.0);
+	}
+}
+
+static void text_burndown(struct cf_buf *out, const msgpack_object *d)
+{
+	static const char *const keys[] = {
+		"samples", "bands", "commits", "files", "resyncs", NULL
+	};
+	static const char *const labels[] = {
+		"samples", "bands", "commits", "files tracked", "resyncs", NULL
+	};
+
+	burndown_params(out, d);
+	add_counts(out, d, keys, labels);
+	burndown_table(out, d);
+}
+
+static uint64_t u64_or_0(const msgpack_object *map, const char *key)
+{
+	uint64_t v = 0;
+	get_u64(map, key, &v);
+	return v;
+}
+
+/* Indexes of the map elements of an array, sorted by a number, most first. */
+struct ranked {
+	const msgpack_object *o;
+	uint64_t key;
+	uint32_t pos;
+};
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void devs_people(struct cf_buf *out, const msgpack_object *people)
+{
+	struct ranked *r;
+	uint32_t n = 0;
+
+	if (!people || !people->via.array.size)
+		return;
+	r = xcalloc(people->via.array.size, sizeof(*r));
+	for (uint32_t i = 0; i < people->via.array.size; i++) {
+		const msgpack_object *p = &people->via.array.ptr[i];
+		if (p->type != MSGPACK_OBJECT_MAP)
+			continue;
+		r[n].o = p;
+		r[n].key = u64_or_0(p, "commits");
+		r[n++].pos = i;
+	}
+	qsort(r, n, sizeof(*r), ranked_cmp);
+	cf_buf_addstr(out, "\n     #  name                      email                        "
+		      "commits     added   removed   changed\n");
+	for (uint32_t i = 0; i < n && i < TOP; i++) {
+		cf_buf_addf(out, "  %4u  ", i + 1);
+		cell_str(out, r[i].o, "name", 24);
+		cf_buf_addstr(out, "  ");
+		cell_str(out, r[i].o, "email", 26);
+		cell_u64(out, r[i].o, "commits", 9);
+		cell_u64(out, r[i].o, "added", 10);
+		cell_u64(out, r[i].o, "removed", 10);
+		cell_u64(out, r[i].o, "changed", 10);
+		cf_buf_addch(out, '\n');
+	}
+	if (n > TOP)
+		cf_buf_addf(out, "        \xe2\x80\xa6 %u more\n", n - TOP);
+	free(r);
+}
+
+/* "bus factor 2 (Alice, Bob)", the names looked up in people. */
+static void bus_factor(struct cf_buf *out, const msgpack_object *m,
+		       const msgpack_object *people)
+{
+	const msgpack_object *idx = get_type(m, "bus_factor_people", MSGPACK_OBJECT_ARRAY);
+	uint64_t bf;
+	size_t start = out->len;
+
+	if (!get_u64(m, "bus_factor", &bf))
+		return;
+	cf_buf_addf(out, "  bus factor %llu", (unsigned long long)bf);
+	for (uint32_t i = 0; idx && people && i < idx->via.array.size; i++) {
+		const msgpack_object *x = &idx->via.array.ptr[i];
+		const msgpack_object *name;
+		if (x->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    x->via.u64 >= people->via.array.size)
+			continue;
+		name = get_type(&people->via.array.ptr[x->via.u64], "name", MSGPACK_OBJECT_STR);
+		if (!name)
+			continue;
+		cf_buf_addstr(out, i ? ", " : ": ");
+		add_fit(out, name->via.str.ptr, name->via.str.size, 40);
+	}
+	end_line(out, start);
+}
+
+static void devs_languages(struct cf_buf *out, const msgpack_object *langs)
+{
+	struct ranked *r;
+	uint32_t n = 0;
+
+	if (!langs || !langs->via.map.size)
+		return;
+	r = xcalloc(langs->via.map.size, sizeof(*r));
+	for (uint32_t i = 0; i < langs->via.map.size; i++) {
+		const msgpack_object_kv *kv = &langs->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR || kv->val.type != MSGPACK_OBJECT_MAP)
+			continue;
+		r[n].o = &kv->key;
+		r[n].key = u64_or_0(&kv->val, "added") + u64_or_0(&kv->val, "removed");
+		r[n++].pos = i;
+	}
+	qsort(r, n, sizeof(*r), ranked_cmp);
+	cf_buf_addstr(out, "\n  language                 files     added   removed   changed"
+		      "  contributors  bus factor\n");
+	for (uint32_t i = 0; i < n && i < TOP; i++) {
+		const msgpack_object *v = &langs->via.map.ptr[r[i].pos].val;
+		size_t cols;
+		cf_buf_addstr(out, "  ");
+		cols = add_fit(out, r[i].o->via.str.ptr, r[i].o->via.str.size, 20);
+		pad(out, 20 - cols);
+		cell_u64(out, v, "files", 10);
+		cell_u64(out, v, "added", 10);
+		cell_u64(out, v, "removed", 10);
+		cell_u64(out, v, "changed", 10);
+		cell_u64(out, v, "contributors", 14);
+		cell_u64(out, v, "bus_factor", 12);
+		cf_buf_addch(out, '\n');
+	}
+	if (n > TOP)
+		cf_buf_addf(out, "  \xe2\x80\xa6 %u more\n", n - TOP);
+	free(r);
+}
+
+static void text_devs(struct cf_buf *out, const msgpack_object *d)
+{
+	static const char *const keys[] = {
+		"commits", "merges", "files", "contributors", "active_ticks", NULL
+	};
+	static const char *const labels[] = {
+		"commits", "merges", "files", "contributors", "active ticks", NULL
+	};
+	static const char *const line_keys[] = { "added", "removed", "changed", NULL };
+	static const char *const line_labels[] = {
+		"lines added", "removed", "changed", NULL
+	};
+	const msgpack_object *people = get_type(d, "people", MSGPACK_OBJECT_ARRAY);
+
+	add_counts(out, d, keys, labels);
+	add_counts(out, d, line_keys, line_labels);
+	bus_factor(out, d, people);
+	devs_people(out, people);
+	devs_languages(out, get_type(d, "languages", MSGPACK_OBJECT_MAP));
+}
+
+static void generic(struct cf_buf *out, const msgpack_object *o, int depth);
+
+static int is_container(const msgpack_object *o)
+{
+	return o->type == MSGPACK_OBJECT_ARRAY || o->type == MSGPACK_OBJECT_MAP;
+}
+
+/* One key (or "-" for an array item) and a value that fits on its line. */
+static void generic_item(struct cf_buf *out, const msgpack_object *key,
+			 const msgpack_object *v, int depth)
+{
+	size_t start = out->len, key_end;
+	int inline_value;
+
+	pad(out, 2 * depth);
+	if (!key) {
+		cf_buf_addstr(out, "-");
+	} else if (key->type == MSGPACK_OBJECT_STR) {
+		add_fit(out, key->via.str.ptr, key->via.str.size, 40);
+		cf_buf_addch(out, ':');
+	} else {
+		cf_json_obj(out, key, 0);
+		cf_buf_addch(out, ':');
+	}
+	/* A value whose JSON fits on the line stays there; a large one is nested. */
+	key_end = out->len;
+	cf_buf_addch(out, ' ');
+	cf_json_obj(out, v, 0);
+	inline_value = !is_container(v) || out->len - start <= WIDTH;
+	if (inline_value) {
+		end_line(out, start);
+		return;
+	}
+	cf_buf_setlen(out, key_end);
+	if (v->type == MSGPACK_OBJECT_ARRAY)
+		cf_buf_addf(out, " (%u items)", v->via.array.size);
+	end_line(out, start);
+	generic(out, v, depth + 1);
+}
+
+/* A nested key/value dump: at most TOP entries of any map or array. */
+static void generic(struct cf_buf *out, const msgpack_object *o, int depth)
+{
+	uint32_t n = o->type == MSGPACK_OBJECT_MAP ? o->via.map.size : o->via.array.size;
+
+	if (depth > 8) {
+		pad(out, 2 * depth);
+		cf_buf_addstr(out, "\xe2\x80\xa6\n");
+		return;
+	}
+	for (uint32_t i = 0; i < n && i < TOP; i++) {
+		if (o->type == MSGPACK_OBJECT_MAP && depth == 1 &&
+		    key_is(&o->via.map.ptr[i].key, "schema"))
+			continue;	/* in the title already */
+		if (o->type == MSGPACK_OBJECT_MAP)
+			generic_item(out, &o->via.map.ptr[i].key, &o->via.map.ptr[i].val, depth);
+		else
+			generic_item(out, NULL, &o->via.array.ptr[i], depth);
+	}
+	if (n > TOP) {
+		pad(out, 2 * depth);
+		cf_buf_addf(out, "\xe2\x80\xa6 %u more\n", n - TOP);
+	}
+}
+
+static void render_text(struct cf_buf *out, const msgpack_object *doc)
+{
+	for (uint32_t i = 0; i < doc->via.map.size; i++) {
+		const msgpack_object *k = &doc->via.map.ptr[i].key, *v = &doc->via.map.ptr[i].val;
+		if (!i) {
+			text_header(out, v);
+			continue;
+		}
+		section_title(out, k, v);
+		if (key_is(k, "burndown"))
+			text_burndown(out, v);
+		else if (key_is(k, "devs"))
+			text_devs(out, v);
+		else
+			generic(out, v, 1);
+	}
+}
+
+static void render(const struct input *in, enum format fmt, struct cf_buf *out)
+{
+	msgpack_sbuffer sb;
+	msgpack_unpacked doc;
+
+	if (fmt == FMT_MSGPACK) {
+		if (in->stream.raw)
+			cf_buf_add(out, in->stream.raw, in->stream.len);
+		for (size_t i = 0; i < in->nr; i++)
+			cf_buf_add(out, in->results[i].raw, in->results[i].len);
+		return;
+	}
+	build_document(in, &sb, &doc);
+	switch (fmt) {
+	case FMT_JSON:
+		cf_json_obj(out, &doc.data, CF_JSON_PRETTY);
+		cf_buf_addch(out, '\n');
+		break;
+	case FMT_YAML:
+		cf_buf_addstr(out, "---\n");
+		cf_yaml_obj(out, &doc.data, 0);
+		break;
+	default:
+		render_text(out, &doc.data);
+		break;
+	}
+	msgpack_unpacked_destroy(&doc);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static void write_all(int fd, const char *p, size_t len, const char *what)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && fd == 1)
+			die_errno("write failure on standard output");
+		if (n < 0)
+			die_errno("cannot write '%s'", what);
+		p += n;
+		len -= n;
+	}
+}
+
+/* The temporary file of -o, removed on die() and on a terminating signal. */
+static char *tmp_path;
+
+static void remove_tmp(void)
+{
+	if (tmp_path)
+		unlink(tmp_path);
+}
+
+static void remove_tmp_on_signal(int sig)
+{
+	remove_tmp();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void write_file(const char *path, const struct cf_buf *doc)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct cf_buf tmp = CF_BUF_INIT;
+	mode_t mask;
+	int fd;
+
+	cf_buf_addf(&tmp, "%s.tmp-XXXXXX", path);
+	tmp_path = tmp.buf;
+	cf_atexit_die(remove_tmp);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		signal(sigs[i], remove_tmp_on_signal);
+	fd = mkstemp(tmp.buf);
+	if (fd < 0) {
+		tmp_path = NULL;
+		die_errno("cannot create a temporary file beside '%s'", path);
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) < 0)
+		die_errno("cannot set the mode of '%s'", tmp.buf);
+	write_all(fd, doc->buf, doc->len, tmp.buf);
+	if (fsync(fd) < 0 && errno != EINVAL)
+		die_errno("cannot write '%s'", tmp.buf);
+	if (close(fd) < 0)
+		die_errno("cannot write '%s'", tmp.buf);
+	if (rename(tmp.buf, path) < 0)
+		die_errno("cannot rename '%s' to '%s'", tmp.buf, path);
+	tmp_path = NULL;
+	cf_buf_release(&tmp);
+}
+
+static enum format parse_format(const char *s)
+{
+	if (!strcmp(s, "json"))
+		return FMT_JSON;
+	if (!strcmp(s, "yaml"))
+		return FMT_YAML;
+	if (!strcmp(s, "text"))
+		return FMT_TEXT;
+	if (!strcmp(s, "msgpack"))
+		return FMT_MSGPACK;
+	usage_error("-f: unknown format '%s' (known: json, yaml, text, msgpack)", s);
+}
+
+static void release_input(struct input *in)
+{
+	for (size_t i = 0; i < in->nr; i++) {
+		msgpack_unpacked_destroy(&in->results[i].u);
+		free(in->results[i].raw);
+		free(in->results[i].analyzer);
+	}
+	free(in->results);
+	if (in->stream.raw) {
+		msgpack_unpacked_destroy(&in->stream.u);
+		free(in->stream.raw);
+	}
+}
+
+int cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum format fmt = FMT_JSON;
+	const char *output = NULL;
+	struct input in = { 0 };
+	struct cf_buf doc = CF_BUF_INIT;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = parse_format(optarg);
+			break;
+		case 'o':
+			if (!*optarg)
+				usage_error("-o: empty file name");
+			output = optarg;
+			break;
+		case 'h':
+			cf_usage_exit(usage);
+		default:
+			cf_usage_bad(usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s' (the stream is read from standard input)",
+			    argv[optind]);
+
+	read_input(&in, 0);
+	if (!in.nr)
+		die("no analyzer results in the input");
+	render(&in, fmt, &doc);
+	if (output)
+		write_file(output, &doc);
+	else
+		write_all(1, doc.buf, doc.len, "standard output");
+	cf_buf_release(&doc);
+	release_input(&in);
+	return 0;
+}
