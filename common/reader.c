@@ -285,12 +285,13 @@ int cf_reader_next(struct cf_reader *r, struct cf_record *rec)
 			if (ret != MSGPACK_UNPACK_SUCCESS || off != len)
 				bad_record(r, "malformed msgpack");
 			rec->map = &r->res.data;
+			/* Before advancing: its errors name this record. */
+			find_type(r, rec);
 			rec->raw = (const char *)r->buf + r->start;
 			rec->raw_len = len;
 			rec->number = ++r->records;
 			rec->offset = r->base + r->start;
 			r->start += len;
-			find_type(r, rec);
 			return 1;
 		}
 		if (r->eof) {
