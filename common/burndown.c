@@ -236,23 +236,62 @@ struct cursor {
 	uint32_t used;		/* lines of *run already consumed */
 };
 
-/* Consumes n old lines: keeps them in the output, or lets them die now. */
-static void take(struct cf_burndown *bd, struct cursor *c, uint64_t n, int die_now)
+/* Consumes n old lines, which die now. */
+static void kill(struct cf_burndown *bd, struct cursor *c, uint64_t n)
 {
 	while (n) {
 		uint32_t avail = c->run->len - c->used;
 		uint32_t k = n < avail ? n : avail;
 
-		if (die_now)
-			account(bd, c->run->tick, -(int64_t)k);
-		else
-			emit(bd, k, c->run->tick, c->run->author);
+		account(bd, c->run->tick, -(int64_t)k);
 		c->used += k;
 		n -= k;
 		if (c->used == c->run->len) {
 			c->run++;
 			c->used = 0;
 		}
+	}
+}
+
+/* Appends whole runs, joining the first to the output's last run if it can. */
+static void copy_runs(struct cf_burndown *bd, const struct cf_bd_run *from, size_t nr)
+{
+	if (!nr)
+		return;
+	emit(bd, from->len, from->tick, from->author);
+	from++;
+	nr--;
+	CF_ALLOC_GROW(bd->scratch, st_add(bd->scratch_nr, nr), bd->scratch_alloc);
+	memcpy(bd->scratch + bd->scratch_nr, from, nr * sizeof(*from));
+	bd->scratch_nr += nr;
+}
+
+/*
+ * Consumes n old lines, which keep their ages: the runs they cover whole
+ * are copied as a block, only the partial ones at either end are split.
+ */
+static void keep(struct cf_burndown *bd, struct cursor *c, uint64_t n)
+{
+	const struct cf_bd_run *whole;
+
+	if (n && c->used) {
+		uint32_t avail = c->run->len - c->used;
+		uint32_t k = n < avail ? n : avail;
+
+		emit(bd, k, c->run->tick, c->run->author);
+		c->used += k;
+		n -= k;
+		if (c->used < c->run->len)
+			return;
+		c->run++;
+		c->used = 0;
+	}
+	for (whole = c->run; n && n >= c->run->len; c->run++)
+		n -= c->run->len;
+	copy_runs(bd, whole, c->run - whole);
+	if (n) {
+		emit(bd, n, c->run->tick, c->run->author);
+		c->used = n;
 	}
 }
 
@@ -322,13 +361,13 @@ static void merge(struct cf_burndown *bd, struct cf_bd_file *f, const struct cf_
 		const struct cf_bd_hunk *h = &ch->hunks[i];
 		uint64_t at = hunk_old_pos(h);
 
-		take(bd, &c, at - pos, 0);
-		take(bd, &c, h->old_count, 1);
+		keep(bd, &c, at - pos);
+		kill(bd, &c, h->old_count);
 		emit(bd, h->new_count, bd->tick, bd->author);
 		account(bd, bd->tick, h->new_count);
 		pos = at + h->old_count;
 	}
-	take(bd, &c, f->lines - pos, 0);
+	keep(bd, &c, f->lines - pos);
 	store_scratch(f, bd);
 	bd->lines = bd->lines - f->lines + ch->new_lines;
 	f->lines = ch->new_lines;

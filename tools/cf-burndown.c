@@ -44,8 +44,7 @@ struct state {
 static void need_version(const struct cf_record *rec)
 {
 	if (rec->version != 1)
-		cf_rec_die(rec, "version %" PRIu64 " of '%.*s' is not supported",
-			   rec->version, (int)rec->type_len, rec->type);
+		cf_rec_die(rec, "version %" PRIu64 " is not supported", rec->version);
 }
 
 static void on_stream(struct state *st, const struct cf_record *rec)
@@ -69,7 +68,7 @@ static void on_commit(struct state *st, const struct cf_record *rec)
 
 	need_version(rec);
 	if (!st->have_stream)
-		cf_rec_die(rec, "'commit' before the 'stream' record");
+		cf_rec_die(rec, "before the 'stream' record");
 	tick = cf_rec_u64(rec, "tick");
 	if (tick > UINT32_MAX)
 		cf_rec_die(rec, "'tick' %" PRIu64 " is beyond %" PRIu32, tick, UINT32_MAX);
@@ -133,7 +132,7 @@ static void on_change(struct state *st, const struct cf_record *rec)
 
 	need_version(rec);
 	if (!st->commits)
-		cf_rec_die(rec, "'change' before any 'commit'");
+		cf_rec_die(rec, "before any 'commit'");
 	s = cf_rec_str(rec, "s", &s_len);
 	if (s_len != 1 || !strchr("ADM", s[0]))
 		cf_rec_die(rec, "'s' must be \"A\", \"D\" or \"M\"");

@@ -1,0 +1,391 @@
+#!/usr/bin/env bats
+# cf-burndown: line ages replayed from the stream's hunks.  The numbers are
+# checked against git itself: the last row of the matrix, band by band, must
+# be what `git blame --first-parent` says at HEAD, and every row what it says
+# at the last commit of its sample.  Crafted streams check the accounting,
+# the resynchronisation and the errors exactly.
+
+load test_helper
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	# records.py json: JSON lines to records ("x:HEX" is a bin value).
+	# records.py git REPO: the stream cf-diff would write for first-parent
+	# history, computed from git's own -U0 diffs: checks cf-burndown
+	# without the stages before it.
+	cat >"$d/records.py" <<'EOF'
+import json, re, struct, subprocess, sys
+
+def enc(o, out):
+    if o is None: out += b'\xc0'
+    elif o is True: out += b'\xc3'
+    elif o is False: out += b'\xc2'
+    elif isinstance(o, int):
+        out += b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o)
+    elif isinstance(o, str) and o.startswith('x:'):
+        b = bytes.fromhex(o[2:]); out += b'\xc4' + bytes([len(b)]) + b
+    elif isinstance(o, str):
+        b = o.encode('utf-8', 'surrogateescape'); out += b'\xdb' + struct.pack('>I', len(b)) + b
+    elif isinstance(o, list):
+        out += b'\xdd' + struct.pack('>I', len(o))
+        for x in o: enc(x, out)
+    else:
+        out += b'\xdf' + struct.pack('>I', len(o))
+        for k, v in o.items(): enc(k, out); enc(v, out)
+
+def from_git(repo, out):
+    log = subprocess.run(['git', '-C', repo, '-c', 'core.quotePath=false', 'log',
+        '--first-parent', '--reverse', '--diff-merges=first-parent', '--no-renames',
+        '--raw', '-p', '-U0', '--no-abbrev', '--format=%x00C %H %ct %aN%x01%aE'],
+        capture_output=True, check=True).stdout
+    cat = subprocess.Popen(['git', '-C', repo, 'cat-file', '--batch'],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def count(sha):
+        cat.stdin.write(sha.encode() + b'\n'); cat.stdin.flush()
+        size = int(cat.stdout.readline().split()[2])
+        data = cat.stdout.read(size); cat.stdout.read(1)
+        return data.count(b'\n') + (1 if data and not data.endswith(b'\n') else 0)
+    t0, last = None, 0
+    for n, block in enumerate(log.split(b'\0C ')[1:]):
+        head, _, rest = block.decode('utf-8', 'surrogateescape').partition('\n')
+        sha, ct, ident = head.split(' ', 2)
+        name, email = ident.split('\x01')
+        ct = int(ct)
+        if t0 is None:
+            t0 = ct - ct % 86400
+            enc({'t': 'stream', 'v': 1, 'tick_size': 86400, 't0': t0}, out)
+        last = max(last, (ct - t0) // 86400)
+        enc({'t': 'commit', 'v': 1, 'n': n, 'id': 'x:' + sha, 'tick': last,
+             'author': name, 'email': email}, out)
+        raws, hunks, binary, cur = [], {}, set(), None
+        for l in rest.split('\n'):
+            if l.startswith(':'):
+                meta, path = l.split('\t', 1)
+                omode, nmode, old, new, s = meta[1:].split(' ')
+                if '160000' in (omode, nmode):
+                    continue
+                if s == 'T':
+                    raws += [('D', path, old, new), ('A', path, old, new)]
+                else:
+                    raws.append((s, path, old, new))
+            elif l.startswith('diff --git '):
+                cur = l.split(' b/', 1)[1]; hunks[cur] = []
+            elif l.startswith('Binary files'):
+                binary.add(cur)
+            elif l.startswith('@@ '):
+                a, b, c, d = re.match(r'@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@', l).groups()
+                hunks[cur] += [int(a), int(b or 1), int(c), int(d or 1)]
+        for s, path, old, new in raws:
+            rec = {'t': 'change', 'v': 1, 'n': n, 's': s, 'path': path, 'bin': path in binary}
+            if s != 'D': rec['new_lines'] = count(new)
+            if s != 'A': rec['old_lines'] = count(old)
+            if s == 'M': rec['hunks'] = hunks.get(path, [])
+            enc(rec, out)
+
+out = bytearray()
+if sys.argv[1] == 'git':
+    from_git(sys.argv[2], out)
+else:
+    for line in sys.stdin:
+        if line.strip(): enc(json.loads(line), out)
+sys.stdout.buffer.write(out)
+EOF
+	make_history "$d/h" >/dev/null || return 1
+	extend_history "$d/h" || return 1
+	make_merge_history "$d/m" >/dev/null || return 1
+}
+
+# extend_history DIR: six more commits, nine days apart, on the standard
+# fixture, the last more than a year after the first; a.c edited, lib/x.py
+# appended to, README.md deleted and web/new.js added among them.
+extend_history() {
+	(
+	cd "$1" || exit 1
+	local c k t first
+	first=$(git log --reverse --format=%ct | head -n 1)
+	t=$(git log -1 --format=%ct)
+	((t + 5 * 9 * 86400 > first + 370 * 86400)) || t=$((first + 325 * 86400))
+	for ((c = 0; c < 6; c++)); do
+		t=$((t + 9 * 86400))
+		awk -v c=$c 'NR == 3 { for (k = 0; k < 3; k++) print "int late" c "_" k "(void);" }
+			NR == 3 || NR == 4 { next } { print }' a.c >a.c.new && mv a.c.new a.c || exit 1
+		printf 'def late%d_%d(): pass\n' $c 0 $c 1 >>lib/x.py
+		((c == 2)) && { git rm -q README.md || exit 1; }
+		((c == 3)) && { printf 'const n%d = 1;\n' 1 2 3 4 5 6 7 8 9 >web/new.js; }
+		git add -A . || exit 1
+		commit_at "@$t +0000" Bob bob@example.com "late $c" || exit 1
+	done
+	)
+}
+
+records() {
+	python3 "$BATS_FILE_TMPDIR/records.py" "$@"
+}
+
+# result_field FILE KEY...: data.KEY of the burndown result, as JSON.
+result_field() {
+	_result "$1" 'for k in args: print(json.dumps(d[k], separators=(",", ":")))' "${@:2}"
+}
+
+# row FILE I: row I of the matrix as "band count" lines, bands with lines.
+row() {
+	_result "$1" 'print("\n".join("%d %d" % (j, n) for j, n in enumerate(d["matrix"][int(args[0])]) if n))' "$2"
+}
+
+# last_row FILE: the same for the last row.
+last_row() {
+	row "$1" -1
+}
+
+# _result FILE PYTHON ARG...: runs PYTHON with d = the data of the burndown
+# result in FILE and args = the ARGs.
+_result() {
+	cf-dump -t result "$1" | python3 -c '
+import json, sys
+args = sys.argv[2:]
+d = [r for r in map(json.loads, sys.stdin) if r["analyzer"] == "burndown"][0]["data"]
+exec(sys.argv[1])' "$2" "${@:3}"
+}
+
+# A small stream: a.c born at tick 0 (10 lines), edited at ticks 35 and 70.
+small_stream() {
+	records json <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":1600000000,"commits":3}
+{"t":"commit","v":1,"n":0,"id":"x:1a2b3c4d00000000000000000000000000000001","tick":0,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":0,"s":"A","path":"a.c","new_lines":10,"bin":false}
+{"t":"change","v":1,"n":0,"s":"A","path":"logo.png","new_lines":3,"bin":true}
+{"t":"commit","v":1,"n":1,"id":"x:2a2b3c4d00000000000000000000000000000002","tick":35,"author":"B","email":"b@x"}
+{"t":"change","v":1,"n":1,"s":"M","path":"a.c","old_lines":10,"new_lines":11,"bin":false,"hunks":[3,2,3,3],"add":3,"del":2}
+{"t":"change","v":1,"n":1,"s":"A","path":"b.c","new_lines":4,"bin":false}
+{"t":"commit","v":1,"n":2,"id":"x:3a2b3c4d00000000000000000000000000000003","tick":70,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":2,"s":"M","path":"a.c","old_lines":11,"new_lines":13,"bin":false,"hunks":[0,0,1,1,4,0,6,1,11,1,13,1],"add":3,"del":1}
+{"t":"change","v":1,"n":2,"s":"D","path":"b.c","old_lines":4,"bin":false}
+{"t":"result","v":1,"analyzer":"other","schema":1,"data":{}}
+EOF
+}
+
+@test "a crafted stream: every record passes unchanged, then the exact result" {
+	small_stream >"$BATS_TEST_TMPDIR/in"
+	cf-burndown <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	# The input, byte for byte, then one result record.
+	run cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/in")" "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_success
+	run cf-dump "$BATS_TEST_TMPDIR/out"
+	assert_equal "${#lines[@]}" 12
+	run cf-dump -t result "$BATS_TEST_TMPDIR/out"
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 '{"analyzer":"other","data":{},"schema":1,"t":"result","v":1}'
+	# Tick 0: 10 lines.  Tick 35: lines 3-4 die, 3 are born: 8 + 3.
+	# Tick 70: 1 born at the top, 1 after old line 4, old line 11 (born 35)
+	# replaced; b.c (4 lines, born 35) deleted.
+	assert_line --index 1 '{"analyzer":"burndown","data":{"band_start":[0,30,60],"bands":3,"commits":3,"files":1,"granularity":30,"last_tick":70,"lines":13,"matrix":[[10,0,0],[8,7,0],[7,3,3]],"people":2,"resyncs":0,"samples":3,"sampling":30,"t0":1600000000,"tick_size":86400},"schema":1,"t":"result","v":1}'
+}
+
+@test "sampling smaller than granularity, and the reverse, are valid (hercules #260)" {
+	small_stream >"$BATS_TEST_TMPDIR/in"
+	cf-burndown -g 30 -s 20 <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/a"
+	run result_field "$BATS_TEST_TMPDIR/a" samples bands matrix band_start
+	assert_output "$(printf '%s\n' 4 3 '[[10,0,0],[8,7,0],[8,7,0],[7,3,3]]' '[0,30,60]')"
+	cf-burndown --granularity 20 --sampling 50 <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/b"
+	run result_field "$BATS_TEST_TMPDIR/b" samples bands matrix band_start
+	assert_output "$(printf '%s\n' 2 4 '[[8,7,0,0],[7,3,0,3]]' '[0,20,40,60]')"
+	cf-burndown -g 1 -s 1 <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/c"
+	run result_field "$BATS_TEST_TMPDIR/c" samples bands
+	assert_output "$(printf '%s\n' 71 71)"
+	run row "$BATS_TEST_TMPDIR/c" 34
+	assert_output "0 10"
+	run row "$BATS_TEST_TMPDIR/c" 69
+	assert_output "$(printf '%s\n' "0 8" "35 7")"
+	run last_row "$BATS_TEST_TMPDIR/c"
+	assert_output "$(printf '%s\n' "0 7" "35 3" "70 3")"
+}
+
+@test "an inconsistent hunk resynchronises its file, with one warning" {
+	records json >"$BATS_TEST_TMPDIR/in" <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1a2b3c4d00000000000000000000000000000001","tick":0,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":0,"s":"A","path":"src/a.c","new_lines":10,"bin":false}
+{"t":"change","v":1,"n":0,"s":"A","path":"src/b.c","new_lines":5,"bin":false}
+{"t":"commit","v":1,"n":1,"id":"x:2b3c4d5e00000000000000000000000000000002","tick":40,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":1,"s":"M","path":"src/a.c","old_lines":10,"new_lines":12,"bin":false,"hunks":[12,3,12,5]}
+{"t":"change","v":1,"n":1,"s":"M","path":"src/b.c","old_lines":5,"new_lines":6,"bin":false,"hunks":[5,0,6,1]}
+{"t":"commit","v":1,"n":2,"id":"x:3c4d5e6f00000000000000000000000000000003","tick":45,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":2,"s":"M","path":"src/a.c","old_lines":12,"new_lines":12,"bin":false,"hunks":[1,1,1,1]}
+EOF
+	run --separate-stderr cf-burndown <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$stderr" "cf-burndown: warning: 'src/a.c' at commit 2b3c4d5: hunk -12,3 outside 10 lines; file resynchronised"
+	cf-burndown <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
+	# a.c is 12 lines born at tick 40, then one of them is rewritten at 45;
+	# b.c keeps 5 lines of tick 0 and gains one.
+	run result_field "$BATS_TEST_TMPDIR/out" resyncs lines matrix
+	assert_output "$(printf '%s\n' 1 18 '[[15,0],[5,13]]')"
+}
+
+@test "each kind of inconsistency is reported once per path and counted" {
+	records json >"$BATS_TEST_TMPDIR/in" <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":0,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":0,"s":"A","path":"a","new_lines":10,"bin":false}
+{"t":"change","v":1,"n":0,"s":"M","path":"ghost","old_lines":3,"new_lines":4,"bin":false,"hunks":[3,0,4,1]}
+{"t":"change","v":1,"n":0,"s":"D","path":"never","old_lines":3,"bin":false}
+{"t":"commit","v":1,"n":1,"id":"x:2000000000000000000000000000000000000002","tick":1,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":1,"s":"M","path":"a","old_lines":9,"new_lines":9,"bin":false,"hunks":[]}
+{"t":"change","v":1,"n":1,"s":"A","path":"ghost","new_lines":2,"bin":false}
+{"t":"commit","v":1,"n":2,"id":"x:3000000000000000000000000000000000000003","tick":2,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":2,"s":"M","path":"a","old_lines":9,"new_lines":9,"bin":false,"hunks":[2,2,2,2,3,1,3,1]}
+{"t":"change","v":1,"n":2,"s":"M","path":"ghost","old_lines":2,"new_lines":2,"bin":false,"hunks":[1,1,2,1]}
+EOF
+	run --separate-stderr cf-burndown <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$stderr" "cf-burndown: warning: 'ghost' at commit 1000000: modified but not tracked; file resynchronised
+cf-burndown: warning: 'never' at commit 1000000: deleted but not tracked; file resynchronised
+cf-burndown: warning: 'a' at commit 2000000: old_lines 9 but 10 lines tracked; file resynchronised
+cf-burndown: warning: 3 more resynchronisations of files already reported"
+	cf-burndown -g 1 -s 1 <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
+	# a: 10 lines born at 0, 9 at 1, then overlapping hunks: 9 born at 2.
+	# ghost: 4 lines at 0, added again at 1 (2), bad new side at 2 (2).
+	run result_field "$BATS_TEST_TMPDIR/out" resyncs files lines matrix
+	assert_output "$(printf '%s\n' 6 2 11 '[[14,0,0],[0,11,0],[0,0,11]]')"
+}
+
+@test "binary files are not tracked; text to binary dies, binary to text is born" {
+	records json >"$BATS_TEST_TMPDIR/in" <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":0,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":0,"s":"A","path":"t","new_lines":10,"bin":false}
+{"t":"change","v":1,"n":0,"s":"A","path":"b","new_lines":7,"bin":true}
+{"t":"commit","v":1,"n":1,"id":"x:2000000000000000000000000000000000000002","tick":1,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":1,"s":"M","path":"t","old_lines":10,"new_lines":3,"bin":true}
+{"t":"change","v":1,"n":1,"s":"M","path":"b","old_lines":7,"new_lines":8,"bin":true}
+{"t":"commit","v":1,"n":2,"id":"x:3000000000000000000000000000000000000003","tick":2,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":2,"s":"M","path":"b","old_lines":8,"new_lines":4,"bin":false,"hunks":[1,8,1,4]}
+{"t":"change","v":1,"n":2,"s":"D","path":"t","bin":true}
+EOF
+	run --separate-stderr cf-burndown -g 1 -s 1 <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "$stderr" ""
+	cf-burndown -g 1 -s 1 <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out"
+	run result_field "$BATS_TEST_TMPDIR/out" resyncs files lines matrix
+	assert_output "$(printf '%s\n' 0 1 4 '[[10,0,0],[0,0,0],[0,0,4]]')"
+}
+
+@test "without input, one result with a 1 x 1 matrix" {
+	cf-burndown </dev/null >"$BATS_TEST_TMPDIR/out"
+	run cf-dump "$BATS_TEST_TMPDIR/out"
+	assert_output '{"analyzer":"burndown","data":{"band_start":[0],"bands":1,"commits":0,"files":0,"granularity":30,"last_tick":0,"lines":0,"matrix":[[0]],"people":0,"resyncs":0,"samples":1,"sampling":30,"t0":0,"tick_size":0},"schema":1,"t":"result","v":1}'
+}
+
+@test "garbage, truncated and malformed streams exit 3 with one message" {
+	run -3 cf-burndown <<<"this is not msgpack"
+	assert_output --regexp '^cf-burndown: fatal: record 1 \(byte 0\): '
+	small_stream | head -c 300 >"$BATS_TEST_TMPDIR/cut"
+	run -3 cf-burndown <"$BATS_TEST_TMPDIR/cut"
+	assert_output --partial 'truncated'
+	run -3 cf-burndown < <(records json <<<'{"t":"change","v":1,"s":"A","path":"a","new_lines":1}')
+	assert_output "cf-burndown: fatal: record 1 (byte 0): 'change': before any 'commit'"
+	run -3 cf-burndown < <(records json <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":5,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":0,"s":"A","path":"a","new_lines":1}
+{"t":"change","v":1,"n":0,"s":"M","path":"a","old_lines":1,"new_lines":1,"hunks":[1,1,1]}
+EOF
+)
+	assert_output --regexp "^cf-burndown: fatal: record 4 \(byte [0-9]+\): 'change': 'hunks' has 3 entries, not a multiple of 4$"
+	run -3 cf-burndown < <(records json <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":5,"author":"A","email":"a@x"}
+{"t":"commit","v":1,"n":1,"id":"x:2000000000000000000000000000000000000002","tick":4,"author":"A","email":"a@x"}
+EOF
+)
+	assert_output --regexp "'tick' 4 is smaller than the previous commit's 5$"
+	run -3 cf-burndown < <(records json <<'EOF'
+{"t":"stream","v":1,"tick_size":86400,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":5,"author":"A","email":"a@x"}
+{"t":"change","v":1,"n":0,"s":"A","path":"a","new_lines":2000000000000}
+EOF
+)
+	assert_output --regexp "'new_lines' 2000000000000 is beyond 1099511627776$"
+}
+
+@test "bad option values are usage errors" {
+	run -2 cf-burndown -g 0
+	run -2 cf-burndown --sampling x
+	run -2 cf-burndown -s 4294967296
+	run -2 cf-burndown extra
+}
+
+@test "a history too long for the matrix is refused, not allocated" {
+	run -1 cf-burndown -g 1 -s 1 < <(records json <<'EOF'
+{"t":"stream","v":1,"tick_size":1,"t0":0}
+{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":0,"author":"A","email":"a@x"}
+{"t":"commit","v":1,"n":1,"id":"x:2000000000000000000000000000000000000002","tick":400000000,"author":"A","email":"a@x"}
+EOF
+)
+	assert_output --partial "raise --granularity or --sampling"
+}
+
+# need_pipeline: skips while a stage of the pipeline is not built yet.
+need_pipeline() {
+	local t
+	for t in cf-revlist cf-treediff cf-blobload cf-diff; do
+		command -v "$t" >/dev/null || skip "$t is not built yet"
+	done
+}
+
+# check_blame STREAM REPO G S: the last row equals git blame at HEAD.
+check_blame() {
+	local out=$BATS_TEST_TMPDIR/result-$3-$4
+	cf-burndown -g "$3" -s "$4" <"$1" >"$out" || return 1
+	assert_equal "$(result_field "$out" resyncs)" 0
+	assert_equal "$(last_row "$out")" "$(blame_bands "$2" "$3")"
+}
+
+@test "from git's own diffs, the last row is git blame at HEAD" {
+	local r gs
+	for r in h m; do
+		records git "$BATS_FILE_TMPDIR/$r" >"$BATS_TEST_TMPDIR/$r.bin"
+		for gs in "30 30" "7 30" "30 7" "1 1"; do
+			check_blame "$BATS_TEST_TMPDIR/$r.bin" "$BATS_FILE_TMPDIR/$r" $gs
+		done
+	done
+}
+
+@test "the pipeline: the last row is git blame --first-parent at HEAD" {
+	local r gs h=$BATS_FILE_TMPDIR/h
+	need_pipeline
+	# The fixture spans more than a year, by two authors at least.
+	assert [ $(git -C "$h" rev-list --count HEAD) -ge 50 ]
+	assert [ $(($(git -C "$h" log -1 --format=%ct) - $(git -C "$h" log --reverse --format=%ct | head -n 1))) -gt $((366 * 86400)) ]
+	for r in h m; do
+		pipeline "$BATS_FILE_TMPDIR/$r" >"$BATS_TEST_TMPDIR/$r.bin"
+		for gs in "30 30" "7 30" "30 7" "1 1"; do
+			check_blame "$BATS_TEST_TMPDIR/$r.bin" "$BATS_FILE_TMPDIR/$r" $gs
+		done
+	done
+	# As one pipeline, with cf-dump at its end.
+	run_pipeline "$h" cf-burndown "cf-dump -t result"
+	assert_success
+	assert_output --partial '"analyzer":"burndown"'
+}
+
+@test "the pipeline: every row is git blame at the last commit of its sample" {
+	local h=$BATS_FILE_TMPDIR/h s=30 t0 i=0 sha
+	need_pipeline
+	pipeline "$h" cf-burndown >"$BATS_TEST_TMPDIR/out"
+	t0=$(git -C "$h" log --first-parent --format=%ct | tail -n 1)
+	t0=$((t0 / 86400 * 86400))
+	# For each sample i, the last commit with tick <= (i + 1) * s - 1.
+	git -C "$h" log --first-parent --reverse --format='%H %ct' |
+	awk -v t0="$t0" -v s="$s" '
+		{ i = int(int(($2 - t0) / 86400) / s); last[i] = $1; if (i > n) n = i }
+		END { for (i = 0; i <= n; i++) { if (i in last) c = last[i]; print i, c } }' |
+	while read -r i sha; do
+		rm -rf "$BATS_TEST_TMPDIR/wt"
+		git -C "$h" worktree add -q --detach "$BATS_TEST_TMPDIR/wt" "$sha"
+		assert_equal "$i: $(row "$BATS_TEST_TMPDIR/out" "$i" | tr '\n' ' ')" \
+			"$i: $(blame_bands "$BATS_TEST_TMPDIR/wt" 30 | tr '\n' ' ')"
+		git -C "$h" worktree remove --force "$BATS_TEST_TMPDIR/wt"
+	done
+	assert_equal "$(result_field "$BATS_TEST_TMPDIR/out" samples)" 14
+}
