@@ -76,11 +76,11 @@ static void add_result(struct input *in, const struct cf_record *rec)
 
 	cf_rec_u64(rec, "schema");
 	if (!data || data->type != MSGPACK_OBJECT_MAP)
-		cf_rec_die(rec, "'result': 'data' must be a map");
+		cf_rec_die(rec, "'data' must be a map");
 	if (!len || memchr(name, 0, len))
-		cf_rec_die(rec, "'result': 'analyzer' must be a non-empty name");
+		cf_rec_die(rec, "'analyzer' must be a non-empty name");
 	if (len == 8 && !memcmp(name, "codefang", 8))
-		cf_rec_die(rec, "'result': the analyzer name 'codefang' is reserved");
+		cf_rec_die(rec, "the analyzer name 'codefang' is reserved");
 	for (size_t i = 0; i < in->nr; i++)
 		if (strlen(in->results[i].analyzer) == len &&
 		    !memcmp(in->results[i].analyzer, name, len))
@@ -128,7 +128,7 @@ static void blob_record(struct input *in, const struct cf_record *rec)
 				cf_arena_release(in->arenas[i], off + size);
 			return;
 		}
-	cf_rec_die(rec, "'blob': arena %llu was not announced", (unsigned long long)id);
+	cf_rec_die(rec, "arena %llu was not announced", (unsigned long long)id);
 }
 
 static void read_input(struct input *in, int fd)
@@ -428,7 +428,8 @@ static void section_title(struct cf_buf *out, const msgpack_object *name,
 	size_t start;
 	uint64_t schema;
 
-	cf_buf_addch(out, '\n');
+	if (out->len)
+		cf_buf_addch(out, '\n');
 	start = out->len;
 	add_fit(out, name->via.str.ptr, name->via.str.size, 60);
 	if (get_u64(data, "schema", &schema))

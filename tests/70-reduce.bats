@@ -1,0 +1,276 @@
+#!/usr/bin/env bats
+# cf-reduce: result records of a crafted stream rendered as json, yaml, text
+# and msgpack; its errors; -o writing atomically.
+#
+# Streams are written as JSON lines and encoded to msgpack by a small
+# encoder (mp, below) so that every field and type is under the test's
+# control; "hex:..." strings become bin values.
+
+load test_helper
+
+setup_file() {
+	cat >"$BATS_FILE_TMPDIR/mp.py" <<'PY'
+import json, struct, sys
+def enc(o):
+    if o is None: return b'\xc0'
+    if o is True: return b'\xc3'
+    if o is False: return b'\xc2'
+    if isinstance(o, int):
+        if 0 <= o < 128: return bytes([o])
+        if o >= 0: return b'\xcf' + struct.pack('>Q', o)
+        return b'\xd3' + struct.pack('>q', o)
+    if isinstance(o, float): return b'\xcb' + struct.pack('>d', o)
+    if isinstance(o, str):
+        if o.startswith('hex:'):
+            b = bytes.fromhex(o[4:])
+            return b'\xc6' + struct.pack('>I', len(b)) + b
+        b = o.encode('utf-8', 'surrogateescape')
+        return b'\xdb' + struct.pack('>I', len(b)) + b
+    if isinstance(o, list):
+        return b'\xdd' + struct.pack('>I', len(o)) + b''.join(map(enc, o))
+    if isinstance(o, dict):
+        return b'\xdf' + struct.pack('>I', len(o)) + b''.join(enc(k) + enc(v) for k, v in o.items())
+    raise TypeError(o)
+for line in sys.stdin.buffer:
+    if line.strip():
+        sys.stdout.buffer.write(enc(json.loads(line.decode('utf-8', 'surrogateescape'))))
+PY
+}
+
+# mp < JSON-LINES > STREAM
+mp() {
+	python3 "$BATS_FILE_TMPDIR/mp.py"
+}
+
+STREAM='{"t":"stream","v":1,"repo":"/r/.git","head":"hex:0123456789abcdef0123456789abcdef01234567","range":"HEAD","first_parent":true,"commits":3,"tick_size":86400,"t0":1577836800}'
+COMMIT='{"t":"commit","v":1,"n":0}'
+BURNDOWN='{"t":"result","v":1,"analyzer":"burndown","schema":1,"data":{"granularity":30,"sampling":30,"tick_size":86400,"t0":1577836800,"last_tick":65,"samples":3,"bands":3,"commits":3,"files":2,"lines":25,"resyncs":0,"band_start":[0,30,60],"matrix":[[10,0,0],[8,12,0],[5,10,10]],"people":2}}'
+DEVS='{"t":"result","v":1,"analyzer":"devs","schema":1,"data":{"people":[{"name":"Bob","email":"bob@x","commits":1,"added":5,"removed":0,"changed":0},{"name":"Alice","email":"alice@x","commits":2,"added":20,"removed":5,"changed":3}],"commits":3,"merges":0,"files":4,"added":25,"removed":5,"changed":3,"contributors":2,"bus_factor":1,"bus_factor_people":[1],"languages":{"C":{"files":3,"added":20,"removed":5,"changed":3,"contributors":2,"bus_factor":1},"Markdown":{"files":1,"added":5,"removed":0,"changed":0,"contributors":1,"bus_factor":1}}}}'
+OTHER='{"t":"result","v":1,"analyzer":"mystery","schema":3,"data":{"a":1,"b":"text","c":[1,2,3],"d":{"e":[{"x":1},{"y":"z"}]},"f":-5,"g":1.5}}'
+
+stream() {
+	printf '%s\n' "$STREAM" "$COMMIT" "$BURNDOWN" "$DEVS" | mp >"$BATS_TEST_TMPDIR/s.mp"
+}
+
+@test "json: the header, then one key per analyzer in stream order, keys as produced" {
+	stream
+	run --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	assert_success
+	[[ -z $stderr ]]
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.json"
+	jq . "$BATS_TEST_TMPDIR/out.json" >/dev/null
+	run jq -c 'keys_unsorted, .codefang, (.burndown | keys_unsorted), .burndown.matrix[2], .devs.people[1].name' \
+		"$BATS_TEST_TMPDIR/out.json"
+	assert_output - <<'OUT'
+["codefang","burndown","devs"]
+{"format":1,"repository":"/r/.git","head":"0123456789abcdef0123456789abcdef01234567","range":"HEAD","first_parent":true,"commits":3,"tick_size":86400,"t0":1577836800}
+["schema","granularity","sampling","tick_size","t0","last_tick","samples","bands","commits","files","lines","resyncs","band_start","matrix","people"]
+[5,10,10]
+"Alice"
+OUT
+}
+
+@test "json: pretty with two spaces, exactly" {
+	printf '%s\n' '{"t":"result","v":1,"analyzer":"tiny","schema":2,"data":{"n":1,"l":[1,"a"],"m":{},"e":[]}}' |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f json <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output - <<'OUT'
+{
+  "codefang": {
+    "format": 1
+  },
+  "tiny": {
+    "schema": 2,
+    "n": 1,
+    "l": [
+      1,
+      "a"
+    ],
+    "m": {},
+    "e": []
+  }
+}
+OUT
+}
+
+@test "yaml: exact for a small result, and the same data as json" {
+	printf '%s\n' '{"t":"result","v":1,"analyzer":"tiny","schema":2,"data":{"n":1,"rows":[[1,2],[3,4]],"p":[{"a":"x","b":[1]},{"a":"y","b":[]}],"m":{}}}' |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f yaml <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output - <<'OUT'
+---
+"codefang":
+  "format": 1
+"tiny":
+  "schema": 2
+  "n": 1
+  "rows":
+    - [1,2]
+    - [3,4]
+  "p":
+    - "a": "x"
+      "b": [1]
+    - "a": "y"
+      "b": []
+  "m": {}
+OUT
+	python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+	stream
+	cf-reduce -f yaml <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/out.yaml"
+	cf-reduce -f json <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/out.json"
+	run python3 -c 'import json, sys, yaml
+print(yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' \
+		"$BATS_TEST_TMPDIR/out.yaml" "$BATS_TEST_TMPDIR/out.json"
+	assert_output True
+}
+
+@test "text: burndown, devs and an unknown analyzer" {
+	printf '%s\n' "$STREAM" "$BURNDOWN" "$DEVS" "$OTHER" | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output - <<'OUT'
+repository  /r/.git
+head        0123456789abcdef0123456789abcdef01234567
+history     HEAD, first parents, 3 commits
+
+burndown (schema 1)
+  bands of 30 ticks, samples every 30 ticks, a tick is 1 day
+  from 2020-01-01 to 2020-03-06 (tick 65)
+  samples 3, bands 3, commits 3, files tracked 2, resyncs 0
+  lines alive at the last sample: 25
+
+  band born from        lines   share
+  2020-01-01                 5   20.0%
+  2020-01-31                10   40.0%
+  2020-03-01                10   40.0%
+
+devs (schema 1)
+  commits 3, merges 0, files 4, contributors 2
+  lines added 25, removed 5, changed 3
+  bus factor 1: Alice
+
+     #  name                      email                        commits     added   removed   changed
+     1  Alice                     alice@x                           2        20         5         3
+     2  Bob                       bob@x                             1         5         0         0
+
+  language                 files     added   removed   changed  contributors  bus factor
+  C                            3        20         5         3             2           1
+  Markdown                     1         5         0         0             1           1
+
+mystery (schema 3)
+  a: 1
+  b: "text"
+  c: [1,2,3]
+  d: {"e":[{"x":1},{"y":"z"}]}
+  f: -5
+  g: 1.5
+OUT
+}
+
+@test "text: 25 developers show the top 20 and '… 5 more'; no line over 100 columns" {
+	local i people=
+	for ((i = 1; i <= 25; i++)); do
+		people+="${people:+,}{\"name\":\"Developer number $i with a very long name indeed\",\"email\":\"dev$i@a-rather-long-domain.example.com\",\"commits\":$((100 + i)),\"added\":$((i * 1000000)),\"removed\":$i,\"changed\":0}"
+	done
+	printf '%s\n' "{\"t\":\"result\",\"v\":1,\"analyzer\":\"devs\",\"schema\":1,\"data\":{\"people\":[$people]}}" \
+		"{\"t\":\"result\",\"v\":1,\"analyzer\":\"wide\",\"schema\":1,\"data\":{\"long\":\"$(printf 'x%.0s' {1..300})\",\"list\":[$(seq -s, 1 100)]}}" |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	assert_line --index 2 "     1  Developer number 25 wit…  dev25@a-rather-long-domai…      125  25000000        25         0"
+	assert_line --partial "… 5 more"
+	refute_line --partial "Developer number 5 "
+	assert_line "  list: (100 items)"
+	run awk '{ n = gsub(/\xe2\x80\xa6/, "x"); if (length($0) > 100) print NR": "length($0) }' <<<"$output"
+	assert_output ""
+}
+
+@test "text and json: missing and mistyped fields are skipped, not trusted" {
+	printf '%s\n' '{"t":"result","v":1,"analyzer":"burndown","schema":1,"data":{"matrix":[[1,"x"],5,[]],"band_start":"no","t0":"no"}}' \
+		'{"t":"result","v":1,"analyzer":"devs","schema":1,"data":{"people":[1,{"name":7},{}],"bus_factor":2,"bus_factor_people":[9,0,"a"],"languages":{"C":3}}}' |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	assert_line "  bus factor 2"
+	run -0 cf-reduce -f json <"$BATS_TEST_TMPDIR/s.mp"
+	printf '%s\n' '{"t":"result","v":1,"analyzer":"burndown","schema":1,"data":{"matrix":[[4,6]],"granularity":7}}' |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	assert_line "  tick 7                     6   60.0%"
+}
+
+@test "json: bytes that are not UTF-8 become U+FFFD and the output stays valid" {
+	printf '%s\n' "{\"t\":\"result\",\"v\":1,\"analyzer\":\"devs\",\"schema\":1,\"data\":{\"people\":[{\"name\":\"a$(printf '\xff')b\",\"commits\":1}]}}" |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	run jq -r '.devs.people[0].name' <<<"$output"
+	assert_output "a�b"
+}
+
+@test "msgpack: the stream and result records again, which render the same" {
+	stream
+	cf-reduce -f msgpack <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/again.mp"
+	run -0 cf-dump -t stream -t result -t commit "$BATS_TEST_TMPDIR/again.mp"
+	assert_equal "${#lines[@]}" 3
+	cf-reduce -f json <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.json"
+	cf-reduce -f json <"$BATS_TEST_TMPDIR/again.mp" >"$BATS_TEST_TMPDIR/b.json"
+	cmp "$BATS_TEST_TMPDIR/a.json" "$BATS_TEST_TMPDIR/b.json"
+}
+
+@test "no result at all: exit 1 with 'no analyzer results in the input'" {
+	printf '%s\n' "$STREAM" "$COMMIT" | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -1 --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	assert_equal "$stderr" "cf-reduce: fatal: no analyzer results in the input"
+	assert_output ""
+	run -1 --separate-stderr cf-reduce </dev/null
+	assert_equal "$stderr" "cf-reduce: fatal: no analyzer results in the input"
+}
+
+@test "two results of one analyzer: an error naming both records" {
+	printf '%s\n' "$STREAM" "$DEVS" "$BURNDOWN" "$DEVS" | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -1 --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output ""
+	[[ $stderr == "cf-reduce: fatal: record 4 (byte "*"): a second result of analyzer 'devs' (the first is record 2): merging results is not supported yet" ]]
+}
+
+@test "a malformed result record: exit 3, naming the record" {
+	printf '%s\n' '{"t":"result","v":1,"analyzer":"x","schema":1,"data":[1]}' | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -3 --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	assert_equal "$stderr" "cf-reduce: fatal: record 1 (byte 0): 'result': 'data' must be a map"
+	printf '%s\n' '{"t":"result","v":1,"schema":1,"data":{}}' | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -3 cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	printf '%s\n' '{"t":"result","v":1,"analyzer":"codefang","schema":1,"data":{}}' | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -3 cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	head -c 20 "$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/cut.mp"
+	run -3 cf-reduce <"$BATS_TEST_TMPDIR/cut.mp"
+}
+
+@test "-o writes the file whole, leaves no temporary file, and keeps the old one on failure" {
+	stream
+	cd "$BATS_TEST_TMPDIR"
+	run -0 cf-reduce -f text -o out.txt <s.mp
+	assert_output ""
+	cf-reduce -f text <s.mp | cmp - out.txt
+	echo old >keep.json
+	run -1 cf-reduce -o keep.json </dev/null
+	assert_equal "$(cat keep.json)" old
+	run -1 cf-reduce -o no/such/dir/x.json <s.mp
+	assert_output --partial "cannot create a temporary file beside 'no/such/dir/x.json'"
+	run ls -A
+	assert_output - <<'OUT'
+home
+keep.json
+out.txt
+s.mp
+OUT
+}
+
+@test "usage errors exit 2" {
+	run -2 --separate-stderr cf-reduce -f xml
+	assert_equal "$stderr" "cf-reduce: usage: -f: unknown format 'xml' (known: json, yaml, text, msgpack)
+Try 'cf-reduce -h' for more information."
+	run -2 cf-reduce extra
+}
+
+@test "writing to a full disk fails with exit 1" {
+	stream
+	run -1 --separate-stderr bash -c 'cf-reduce <"$1" >/dev/full' - "$BATS_TEST_TMPDIR/s.mp"
+	assert_equal "$stderr" "cf-reduce: fatal: write failure on standard output: No space left on device"
+}
