@@ -750,9 +750,27 @@ static void parse_options(int argc, char **argv, struct options *opt)
 	}
 }
 
+/* An unborn HEAD and no references: whatever the default branch's name. */
+static int has_no_commits(git_repository *repo)
+{
+	git_reference_iterator *it;
+	git_reference *ref;
+	int none;
+
+	if (git_repository_head_unborn(repo) != 1)
+		return 0;
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return 0;
+	none = git_reference_next(&ref, it) == GIT_ITEROVER;
+	if (!none)
+		git_reference_free(ref);
+	git_reference_iterator_free(it);
+	return none;
+}
+
 static void check_repo(git_repository *repo, const char *path, const struct options *opt)
 {
-	if (git_repository_is_empty(repo) == 1)
+	if (has_no_commits(repo))
 		die("repository '%s' has no commits", path);
 	if (git_repository_is_shallow(repo) == 1 && !opt->allow_shallow)
 		die("repository '%s' is shallow: its history is incomplete "
