@@ -226,7 +226,8 @@ static void store_scratch(struct cf_bd_file *f, const struct cf_burndown *bd)
 		f->alloc = bd->scratch_nr + bd->scratch_nr / 4 + 1;
 		f->runs = xrealloc(f->runs, st_mult(f->alloc, sizeof(*f->runs)));
 	}
-	memcpy(f->runs, bd->scratch, bd->scratch_nr * sizeof(*f->runs));
+	if (bd->scratch_nr)
+		memcpy(f->runs, bd->scratch, bd->scratch_nr * sizeof(*f->runs));
 	f->nr = bd->scratch_nr;
 }
 
@@ -259,8 +260,9 @@ static void copy_runs(struct cf_burndown *bd, const struct cf_bd_run *from, size
 	if (!nr)
 		return;
 	emit(bd, from->len, from->tick, from->author);
+	if (!--nr)
+		return;
 	from++;
-	nr--;
 	CF_ALLOC_GROW(bd->scratch, st_add(bd->scratch_nr, nr), bd->scratch_alloc);
 	memcpy(bd->scratch + bd->scratch_nr, from, nr * sizeof(*from));
 	bd->scratch_nr += nr;
