@@ -42,7 +42,7 @@ mp() {
 	python3 "$BATS_FILE_TMPDIR/mp.py"
 }
 
-STREAM='{"t":"stream","v":1,"repo":"/r/.git","head":"hex:0123456789abcdef0123456789abcdef01234567","range":"HEAD","first_parent":true,"commits":3,"tick_size":86400,"t0":1577836800}'
+STREAM='{"t":"stream","v":1,"repo":"/r/.git","head":"hex:0123456789abcdef0123456789abcdef01234567","range":"HEAD","first_parent":true,"commits":1,"tick_size":86400,"t0":1577836800}'
 COMMIT='{"t":"commit","v":1,"n":0}'
 BURNDOWN='{"t":"result","v":1,"analyzer":"burndown","schema":1,"data":{"granularity":30,"sampling":30,"tick_size":86400,"t0":1577836800,"last_tick":65,"samples":3,"bands":3,"commits":3,"files":2,"lines":25,"resyncs":0,"band_start":[0,30,60],"matrix":[[10,0,0],[8,12,0],[5,10,10]],"people":2}}'
 DEVS='{"t":"result","v":1,"analyzer":"devs","schema":1,"data":{"people":[{"name":"Bob","email":"bob@x","commits":1,"added":5,"removed":0,"changed":0},{"name":"Alice","email":"alice@x","commits":2,"added":20,"removed":5,"changed":3}],"commits":3,"merges":0,"files":4,"added":25,"removed":5,"changed":3,"contributors":2,"bus_factor":1,"bus_factor_people":[1],"languages":{"C":{"files":3,"added":20,"removed":5,"changed":3,"contributors":2,"bus_factor":1},"Markdown":{"files":1,"added":5,"removed":0,"changed":0,"contributors":1,"bus_factor":1}}}}'
@@ -63,7 +63,7 @@ stream() {
 		"$BATS_TEST_TMPDIR/out.json"
 	assert_output - <<'OUT'
 ["codefang","burndown","devs"]
-{"format":1,"repository":"/r/.git","head":"0123456789abcdef0123456789abcdef01234567","range":"HEAD","first_parent":true,"commits":3,"tick_size":86400,"t0":1577836800}
+{"format":1,"repository":"/r/.git","head":"0123456789abcdef0123456789abcdef01234567","range":"HEAD","first_parent":true,"commits":1,"tick_size":86400,"t0":1577836800}
 ["schema","granularity","sampling","tick_size","t0","last_tick","samples","bands","commits","files","lines","resyncs","band_start","matrix","people"]
 [5,10,10]
 "Alice"
@@ -130,7 +130,7 @@ print(yaml.safe_load(open(sys.argv[1])) == json.load(open(sys.argv[2])))' \
 	assert_output - <<'OUT'
 repository  /r/.git
 head        0123456789abcdef0123456789abcdef01234567
-history     HEAD, first parents, 3 commits
+history     HEAD, first parents, 1 commit
 
 burndown (schema 1)
   bands of 30 ticks, samples every 30 ticks, a tick is 1 day
@@ -228,6 +228,14 @@ OUT
 	run -1 --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
 	assert_output ""
 	[[ $stderr == "cf-reduce: fatal: record 4 (byte "*"): a second result of analyzer 'devs' (the first is record 2): merging results is not supported yet" ]]
+}
+
+@test "fewer commits than the stream record announced: exit 3, nothing rendered" {
+	printf '%s\n' "${STREAM/\"commits\":1/\"commits\":3}" "$COMMIT" "$COMMIT" "$BURNDOWN" |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -3 --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output ""
+	assert_equal "$stderr" "cf-reduce: fatal: truncated stream: 2 of the 3 commits it announced (a stage before failed)"
 }
 
 @test "a malformed result record: exit 3, naming the record" {

@@ -55,6 +55,8 @@ struct input {
 	struct cf_arena *arenas[8];
 	uint64_t arena_ids[8];
 	int nr_arenas;
+	int announced;			/* the stream record gave "commits" */
+	uint64_t want_commits, commits;	/* announced, and seen */
 };
 
 static void keep(struct kept *k, const struct cf_record *rec)
@@ -138,11 +140,14 @@ static void read_input(struct input *in, int fd)
 
 	cf_reader_init(&r, fd);
 	while (cf_reader_next(&r, &rec)) {
-		if (cf_rec_is(&rec, CF_REC_RESULT))
+		if (cf_rec_is(&rec, CF_REC_RESULT)) {
 			add_result(in, &rec);
-		else if (cf_rec_is(&rec, CF_REC_STREAM) && !in->stream.raw)
+		} else if (cf_rec_is(&rec, CF_REC_STREAM) && !in->stream.raw) {
 			keep(&in->stream, &rec);
-		else if (cf_rec_is(&rec, CF_REC_ARENA))
+			in->announced = cf_rec_u64_opt(&rec, "commits", &in->want_commits);
+		} else if (cf_rec_is(&rec, CF_REC_COMMIT)) {
+			in->commits++;
+		} else if (cf_rec_is(&rec, CF_REC_ARENA))
 			arena_record(in, &rec);
 		else if (cf_rec_is(&rec, CF_REC_BLOB))
 			blob_record(in, &rec);
@@ -151,6 +156,14 @@ static void read_input(struct input *in, int fd)
 	for (int i = 0; i < in->nr_arenas; i++)
 		cf_arena_detach(in->arenas[i]);
 	in->nr_arenas = 0;
+	/*
+	 * A stage that died half-way ends the stream cleanly for those after
+	 * it; the count the stream announced tells, and no partial result is
+	 * rendered.  Results alone (as -f msgpack writes them) have no commits.
+	 */
+	if (in->announced && in->commits && in->commits < in->want_commits)
+		die_data("truncated stream: %llu of the %llu commits it announced (a stage before failed)",
+			 (unsigned long long)in->commits, (unsigned long long)in->want_commits);
 }
 
 static int key_is(const msgpack_object *k, const char *s)
@@ -417,7 +430,8 @@ static void text_header(struct cf_buf *out, const msgpack_object *h)
 		if (fp)
 			cf_buf_addstr(out, fp->via.boolean ? ", first parents" : ", full history");
 		if (get_u64(h, "commits", &commits))
-			cf_buf_addf(out, ", %llu commits", (unsigned long long)commits);
+			cf_buf_addf(out, ", %llu commit%s", (unsigned long long)commits,
+				    commits == 1 ? "" : "s");
 		end_line(out, start);
 	}
 }

@@ -382,7 +382,8 @@ static void stage_args(struct stage *s, const struct options *o)
 			args_pushf(a, "--sampling", "%s", o->sampling);
 	} else if (!strcmp(s->name, "cf-reduce")) {
 		args_pushf(a, "-f", "%s", o->format);
-		if (o->output)
+		/* When it runs, cf-run itself writes FILE (see open_sink). */
+		if (o->output && o->dry_run)
 			args_pushf(a, "-o", "%s", o->output);
 	}
 }
@@ -548,6 +549,92 @@ static uint64_t pipe_bytes(const struct options *o)
 	return want;
 }
 
+/*
+ * The document goes to a temporary file first, and to standard output or
+ * FILE only when every stage has succeeded: a stage after a failing one may
+ * finish before it is stopped, and its partial result must not be shown.
+ * With -o the file is created beside FILE and renamed; otherwise it is an
+ * unnamed file in $TMPDIR.
+ */
+static char *sink_path;
+
+static void remove_sink(void)
+{
+	if (sink_path)
+		unlink(sink_path);
+}
+
+static int open_sink(const char *output, struct cf_buf *path)
+{
+	const char *dir = getenv("TMPDIR");
+	mode_t mask;
+	int fd;
+
+	if (output) {
+		cf_buf_addf(path, "%s.tmp-XXXXXX", output);
+		fd = mkostemp(path->buf, O_CLOEXEC);
+		if (fd < 0)
+			die_errno("cannot create a temporary file beside '%s'", output);
+		sink_path = path->buf;
+		cf_atexit_die(remove_sink);
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(fd, 0666 & ~mask) < 0)
+			die_errno("cannot set the mode of '%s'", path->buf);
+		return fd;
+	}
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	cf_buf_addf(path, "%s/cf-run-XXXXXX", dir);
+	fd = mkostemp(path->buf, O_CLOEXEC);
+	if (fd < 0)
+		die_errno("cannot create a temporary file in '%s'", dir);
+	unlink(path->buf);
+	return fd;
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("write failure on standard output");
+		p += n;
+		len -= n;
+	}
+}
+
+static void deliver(int fd, const char *output)
+{
+	char buf[65536];
+	ssize_t n;
+
+	if (output) {
+		if (fsync(fd) < 0 && errno != EINVAL)
+			die_errno("cannot write '%s'", sink_path);
+		if (rename(sink_path, output) < 0)
+			die_errno("cannot rename '%s' to '%s'", sink_path, output);
+		sink_path = NULL;
+		close(fd);
+		return;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		die_errno("cannot read the document back");
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("cannot read the document back");
+		write_all(1, buf, n);
+	}
+	close(fd);
+}
+
 static void forward_signal(int sig)
 {
 	int saved = errno;
@@ -644,7 +731,7 @@ static void close_fd(int *fd)
 }
 
 /* Starts every stage with a pipe to the next; returns how many started. */
-static int start_pipeline(struct stage *stages, int n, uint64_t bytes, int verbose)
+static int start_pipeline(struct stage *stages, int n, int sink, uint64_t bytes, int verbose)
 {
 	sigset_t block;
 	int in = 0, i;
@@ -654,7 +741,11 @@ static int start_pipeline(struct stage *stages, int n, uint64_t bytes, int verbo
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	for (i = 0; i < n && !got_signal; i++) {
-		int p[2] = { -1, 0 };
+		int p[2] = { -1, -1 };
+		if (i == n - 1 && (p[1] = fcntl(sink, F_DUPFD_CLOEXEC, 3)) < 0) {
+			error_errno("cannot duplicate a file descriptor");
+			break;
+		}
 		if (i < n - 1) {
 			if (pipe2(p, O_CLOEXEC) < 0) {
 				error_errno("cannot create a pipe");
@@ -735,6 +826,7 @@ static void report(const struct stage *stages, int n, int started)
 	int i = first_failure(stages, started);
 
 	if (got_signal) {
+		remove_sink();
 		signal(got_signal, SIG_DFL);
 		raise(got_signal);
 	}
@@ -743,20 +835,19 @@ static void report(const struct stage *stages, int n, int started)
 		    stages[i].code - 128, strsignal(stages[i].code - 128));
 	if (i >= 0)
 		die("stage %d (%s) exited with status %d", i + 1, stages[i].name, stages[i].code);
-	if (started < n)
+	if (started < n) {
+		remove_sink();
 		exit(CF_EXIT_FAIL);	/* the reason has been printed */
-	if (stages[n - 1].code == 128 + SIGPIPE) {
-		/* Our own reader went away: end as a filter does. */
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
 	}
+
 }
 
 static int cmd_history(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct stage stages[MAX_STAGES] = { 0 };
-	int n, started;
+	struct cf_buf sink_name = CF_BUF_INIT;
+	int n, started, sink;
 	uint64_t bytes;
 
 	parse_history(&o, argc, argv);
@@ -769,12 +860,15 @@ static int cmd_history(int argc, char **argv)
 	if (o.verbose)
 		print_knobs(&o.knobs, bytes);
 	install_handlers();
+	sink = open_sink(o.output, &sink_name);
 	fflush(NULL);
-	started = start_pipeline(stages, n, bytes, o.verbose);
+	started = start_pipeline(stages, n, sink, bytes, o.verbose);
 	if (started < n)
 		stop_after_failure(started - 1, started);
 	wait_pipeline(stages, started);
 	report(stages, n, started);
+	deliver(sink, o.output);
+	cf_buf_release(&sink_name);
 	for (int i = 0; i < n; i++) {
 		args_release(&stages[i].args);
 		cf_buf_release(&stages[i].path);
