@@ -842,6 +842,14 @@ static void report(const struct stage *stages, int n, int started)
 
 }
 
+static void release_stages(struct stage *stages, int n)
+{
+	for (int i = 0; i < n; i++) {
+		args_release(&stages[i].args);
+		cf_buf_release(&stages[i].path);
+	}
+}
+
 static int cmd_history(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -854,6 +862,7 @@ static int cmd_history(int argc, char **argv)
 	n = build_stages(stages, &o);
 	if (o.dry_run) {
 		print_dry_run(stages, n);
+		release_stages(stages, n);
 		return 0;
 	}
 	bytes = pipe_bytes(&o);
@@ -869,10 +878,7 @@ static int cmd_history(int argc, char **argv)
 	report(stages, n, started);
 	deliver(sink, o.output);
 	cf_buf_release(&sink_name);
-	for (int i = 0; i < n; i++) {
-		args_release(&stages[i].args);
-		cf_buf_release(&stages[i].path);
-	}
+	release_stages(stages, n);
 	return 0;
 }
 
