@@ -552,9 +552,12 @@ static int cacheable(const struct cf_odb *odb, size_t len)
 	return len <= odb->cache_budget / 4;
 }
 
-/* Takes ownership of data (len + 1 bytes, from malloc). */
+/*
+ * Takes ownership of data (from malloc).  A cold entry goes to the end of
+ * the LRU list that is evicted first, and is promoted only if it is used.
+ */
 static void cache_add(struct cf_odb *odb, uint32_t pack, uint64_t off,
-		      enum cf_obj_type type, unsigned char *data, size_t len)
+		      enum cf_obj_type type, unsigned char *data, size_t len, int cold)
 {
 	struct cache_entry *e;
 	size_t b;
@@ -572,13 +575,20 @@ static void cache_add(struct cf_odb *odb, uint32_t pack, uint64_t off,
 	b = bucket_of(odb, pack, off);
 	e->chain = odb->buckets[b];
 	odb->buckets[b] = e;
-	e->prev = NULL;
-	e->next = odb->lru_head;
-	if (odb->lru_head)
-		odb->lru_head->prev = e;
-	else
+	if (cold && odb->lru_tail) {
+		e->next = NULL;
+		e->prev = odb->lru_tail;
+		odb->lru_tail->next = e;
 		odb->lru_tail = e;
-	odb->lru_head = e;
+	} else {
+		e->prev = NULL;
+		e->next = odb->lru_head;
+		if (odb->lru_head)
+			odb->lru_head->prev = e;
+		else
+			odb->lru_tail = e;
+		odb->lru_head = e;
+	}
 	odb->cache_bytes += len + ENTRY_OVERHEAD;
 	odb->nr_entries++;
 }
@@ -887,7 +897,7 @@ static int unpack(struct cf_odb *odb, const struct cf_oid *oid, uint32_t pack, u
 			base_len = e.size;
 			base_owned = 1;
 			if (cacheable(odb, base_len)) {
-				cache_add(odb, pack, off, *type, base, base_len);
+				cache_add(odb, pack, off, *type, base, base_len, 0);
 				base_owned = 0;
 			}
 			break;
@@ -928,9 +938,13 @@ static int unpack(struct cf_odb *odb, const struct cf_oid *oid, uint32_t pack, u
 		base = next;
 		base_len = n;
 		base_owned = 1;
-		/* The object asked for is cached too: its deltas often come next. */
+		/*
+		 * The object asked for is cached too, as its deltas often come
+		 * next in pack order; but cold, since most objects are leaves
+		 * and should not push out the bases of longer chains.
+		 */
 		if (cacheable(odb, n)) {
-			cache_add(odb, s->pack, s->off, *type, base, n);
+			cache_add(odb, s->pack, s->off, *type, base, n, !depth);
 			base_owned = 0;
 		}
 	}
