@@ -325,6 +325,70 @@ EOF
 	assert_output --partial "raise --granularity or --sampling"
 }
 
+@test "random edits: the matrix equals a line-by-line model, for random granularity and sampling" {
+	# An independent model keeps one birth tick per line; the streams have
+	# several hunks per change, at the start, the end, and back to back.
+	cat >"$BATS_TEST_TMPDIR/model.py" <<'EOF'
+import json, random, subprocess, sys
+def case(seed):
+    rnd = random.Random(seed)
+    g, s = rnd.randint(1, 6), rnd.randint(1, 6)
+    files, recs, snaps, tick = {}, [{"t": "stream", "v": 1, "tick_size": 86400, "t0": 0}], [], 0
+    for c in range(rnd.randint(1, 40)):
+        tick += rnd.choice([0, 0, 1, 2, 7])
+        recs.append({"t": "commit", "v": 1, "n": c, "id": "x:%040x" % (c + 1), "tick": tick,
+                     "author": "A%d" % rnd.randint(0, 2), "email": "e"})
+        for _ in range(rnd.randint(0, 4)):
+            p = "f%d" % rnd.randint(0, 5)
+            if p not in files:
+                files[p] = [tick] * rnd.randint(0, 30)
+                recs.append({"t": "change", "v": 1, "n": c, "s": "A", "path": p,
+                             "new_lines": len(files[p]), "bin": False})
+                continue
+            if rnd.random() < 0.1:
+                del files[p]
+                recs.append({"t": "change", "v": 1, "n": c, "s": "D", "path": p, "bin": False})
+                continue
+            old, new, hunks, pos = files[p], [], [], 0
+            while pos <= len(old) and rnd.random() < 0.7:
+                at = rnd.randint(pos, len(old))
+                oc, nc = rnd.randint(0, min(5, len(old) - at)), rnd.randint(0, 5)
+                if not oc and not nc:
+                    continue
+                npos = len(new) + at - pos
+                hunks += [at + 1 if oc else at, oc, npos + 1 if nc else npos, nc]
+                new += old[pos:at] + [tick] * nc
+                pos = at + oc
+                if not oc:
+                    new += old[pos:pos + 1]; pos += 1
+            new += old[pos:]
+            recs.append({"t": "change", "v": 1, "n": c, "s": "M", "path": p, "old_lines": len(old),
+                         "new_lines": len(new), "bin": False, "hunks": hunks})
+            files[p] = new
+        snaps.append((tick, [b for f in files.values() for b in f]))
+    matrix = []
+    for i in range(tick // s + 1):
+        alive = ([[]] + [a for t, a in snaps if t <= (i + 1) * s - 1])[-1]
+        matrix.append([sum(1 for b in alive if b // g == j) for j in range(tick // g + 1)])
+    return g, s, recs, matrix
+bad = 0
+for seed in range(int(sys.argv[2])):
+    g, s, recs, matrix = case(seed)
+    stream = subprocess.run(["python3", sys.argv[1], "json"], check=True, capture_output=True,
+                            input="\n".join(map(json.dumps, recs)).encode()).stdout
+    out = subprocess.run("cf-burndown -g %d -s %d | cf-dump -t result" % (g, s), shell=True,
+                         input=stream, capture_output=True)
+    d = json.loads(out.stdout)["data"]
+    if d["matrix"] != matrix or d["resyncs"] or out.stderr:
+        bad += 1
+        print("seed %d, -g %d -s %d: %s\n got %s\n want %s" % (seed, g, s, out.stderr, d["matrix"], matrix))
+sys.exit(bad > 0)
+EOF
+	run python3 "$BATS_TEST_TMPDIR/model.py" "$BATS_FILE_TMPDIR/records.py" 60
+	assert_success
+	assert_output ""
+}
+
 # need_pipeline: skips while a stage of the pipeline is not built yet.
 need_pipeline() {
 	local t
