@@ -22,6 +22,7 @@ runner() {
 	done
 	path=${path#:}
 	env -i PATH="${path%:}" HOME="$HOME" CF_BIN="${CF_BIN_INNER:-$CF_BIN}" \
+		${CF_TEST_TIMEOUT:+CF_TEST_TIMEOUT=$CF_TEST_TIMEOUT} \
 		bash "$BATS_TEST_DIRNAME/run" "$@" </dev/null 3>&-
 }
 
@@ -75,6 +76,24 @@ mkbats() {
 	run runner "$BATS_TEST_TMPDIR/no-such-file.bats"
 	assert_failure
 	[[ ${lines[-1]} =~ ^0\ passed,\ [0-9]+\ failed$ ]]
+}
+
+@test "tests/run: a hung test fails the run after CF_TEST_TIMEOUT, nothing left running" {
+	mkbats "$BATS_TEST_TMPDIR/hang.bats" <<-'EOF'
+	%test "hangs" {
+		sleep 4711 | cat
+	}
+	EOF
+	CF_TEST_TIMEOUT=2 run runner "$BATS_TEST_TMPDIR/hang.bats"
+	assert_failure
+	assert_line "# tests/run: bats stopped after the time limit of 2 s (CF_TEST_TIMEOUT)"
+	assert_equal "${lines[-1]}" "0 passed, 1 failed"
+	# No pgrep: procps is not on a fresh Debian.
+	local f
+	for f in /proc/[0-9]*/cmdline; do
+		[[ "$(tr '\0' ' ' <"$f" 2>/dev/null)" != "sleep 4711 " ]] ||
+			fail "still running: ${f%/cmdline}"
+	done
 }
 
 @test "the environment is pinned" {
