@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,13 @@ int main(int argc, char **argv)
 
 	sanitize_std_fds();
 	signal(SIGPIPE, SIG_DFL);
+	/*
+	 * Blobs of hundreds of KiB are allocated and freed at every commit; by
+	 * default glibc maps and unmaps each one, and the page faults cost more
+	 * than the diffs (measured: a third of cf-diff's time on redis).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	if (argc > 0 && argv[0]) {
 		slash = strrchr(argv[0], '/');
 		cf_progname = slash ? slash + 1 : argv[0];

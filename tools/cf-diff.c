@@ -1,0 +1,888 @@
+/*
+ * cf-diff: adds line diffs to the change records of a stream.
+ *
+ * It consumes the "arena" and "blob" records of cf-blobload, diffs the old
+ * and new blob of every modification with libgit2 (git's own xdiff, with
+ * git's defaults: no context, the indent heuristic) and passes each change
+ * on with "add", "del" and "hunks".  Changes are collected into batches of
+ * up to --commit-batch-size commits, or fewer when no more input is waiting
+ * (a producer blocked on a full arena must see space released), diffed on
+ * --workers threads, emitted in stream order, and only then is their arena
+ * space released.  An LRU cache keyed by the blob pair makes reverts and
+ * cherry-picks free.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <git2.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+#include "cf/alloc.h"
+#include "cf/arena.h"
+#include "cf/buf.h"
+#include "cf/diffcache.h"
+#include "cf/reader.h"
+#include "cf/record.h"
+#include "cf/size.h"
+#include "cf/tool.h"
+#include "cf/usage.h"
+#include "cf/writer.h"
+
+static const char usage[] =
+"usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
+"               [--patience] [--minimal]\n"
+"\n"
+"Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
+"change records: \"add\" and \"del\" and, for modifications, \"hunks\".\n"
+"\n"
+"  -j, --workers N            diff on N threads (default: online CPUs)\n"
+"      --commit-batch-size N  diff the changes of up to N commits at once (100)\n"
+"      --diff-cache-size N    remember the hunks of N blob pairs (10000, 0: none)\n"
+"      --histogram            (refused: libgit2 has no histogram diff)\n"
+"      --patience             use the patience diff algorithm\n"
+"      --minimal              spend extra time to find the smallest diff\n"
+"  -v, --verbose              print counts on standard error at the end\n"
+"  -h, --help                 show this help\n";
+
+/* Inline blobs are rare and large; past this, diff what is held. */
+#define INLINE_FLUSH ((size_t)64 << 20)
+#define MAX_ARENAS 16
+
+struct blob {
+	struct cf_oid oid;
+	const char *ptr;	/* bytes in an arena; NULL: at off in batch.inl */
+	size_t off, len;
+	int arena;		/* index into the arena table, -1 inline */
+	uint64_t end;		/* arena position after the bytes */
+};
+
+enum item_kind {
+	ITEM_PASS,		/* a record passed on unchanged */
+	ITEM_COUNTS,		/* a change whose add/del are known without diffing */
+	ITEM_HUNKS,		/* a change that gets hunks */
+};
+
+struct item {
+	enum item_kind kind;
+	int diff;		/* the hunks must be computed */
+	int store;		/* hunk store: a worker, or -1 for the batch's own */
+	int failed;
+	uint32_t fields;	/* entries of the record map */
+	size_t raw, raw_len;	/* the record in batch.raw */
+	size_t body;		/* offset of the map's entries in the record */
+	size_t path, path_len;	/* in batch.paths, for messages */
+	uint64_t number;	/* record number, for messages */
+	uint64_t add, del;
+	size_t hunk, nhunk;	/* uint32 in the hunk store */
+	struct cf_oid old_oid, new_oid;
+	struct blob old, new;
+};
+
+struct hunks {
+	uint32_t *v;
+	size_t nr, alloc;
+};
+
+struct todo {
+	size_t item;
+	size_t cost;
+};
+
+struct batch {
+	struct item *items;
+	size_t nr, alloc;
+	struct todo *todo;
+	size_t ntodo, todo_alloc;
+	struct cf_buf raw, inl, paths;
+	uint64_t commits;
+	struct blob *pending;	/* blob records since the last change */
+	size_t npending, pending_alloc;
+	struct hunks own;	/* cache hits and empty diffs */
+	int full;		/* holds a good part of an arena: diff it */
+};
+
+struct arena_slot {
+	uint64_t id, size;
+	struct cf_arena *a;
+	uint64_t release;	/* end of the last blob a change consumed */
+	uint64_t released;
+};
+
+/*
+ * git_diff_buffers() hashes both buffers with collision-detecting SHA-1 to
+ * fill in ids we already have: measured on redis's history that is 45% of
+ * this tool's time.  git_diff_blobs() takes the ids from the blobs instead,
+ * so each worker owns a repository without files whose only object
+ * database backend serves the two buffers of the current diff.
+ */
+struct mem_odb {
+	git_odb_backend parent;
+	git_oid oid[2];
+	const char *data[2];
+	size_t len[2];
+};
+
+struct pool;
+
+struct worker {
+	pthread_t thread;
+	struct pool *pool;
+	struct hunks h;
+	struct mem_odb be;
+	git_repository *repo;
+	char err[256];		/* libgit2's message for the first failure */
+};
+
+struct pool {
+	git_diff_options opts;
+	struct worker *w;
+	int nr;
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	unsigned gen;
+	int busy, quit;
+	struct batch *b;
+	atomic_size_t next;
+};
+
+struct stats {
+	uint64_t changes, diffs, hits, batches, bytes;
+};
+
+static struct batch batch;
+static struct arena_slot arenas[MAX_ARENAS];
+static int narenas;
+static struct pool pool;
+static struct cf_diffcache *cache;
+static struct cf_writer out;
+static struct stats stats;
+static uint64_t batch_commits = 100;
+
+static int on_hunk(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
+{
+	struct hunks *hs = data;
+	uint32_t *v;
+
+	(void)delta;
+	CF_ALLOC_GROW(hs->v, hs->nr + 4, hs->alloc);
+	v = hs->v + hs->nr;
+	v[0] = (uint32_t)h->old_start;
+	v[1] = (uint32_t)h->old_lines;
+	v[2] = (uint32_t)h->new_start;
+	v[3] = (uint32_t)h->new_lines;
+	hs->nr += 4;
+	return 0;
+}
+
+static const char *blob_bytes(const struct batch *b, const struct blob *bl)
+{
+	if (bl->ptr)
+		return bl->ptr;
+	return b->inl.buf + bl->off;
+}
+
+static void sum_hunks(struct item *it, const uint32_t *v)
+{
+	it->add = it->del = 0;
+	for (size_t i = 0; i < it->nhunk; i += 4) {
+		it->del += v[i + 1];
+		it->add += v[i + 3];
+	}
+}
+
+/*
+ * git diffs without context on buffers shortened by their common tail, in
+ * whole 1 KiB blocks and then back to the first line end in the trimmed part
+ * (xdiff-interface.c).  That decides where xdiff can slide a change, so the
+ * hunks equal `git diff -U0` and git blame only if libgit2, which does not
+ * trim, is given the same shortened buffers.  Returns the bytes to drop.
+ */
+static size_t common_tail(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const size_t blk = 1024;
+	size_t min = alen < blen ? alen : blen, cut = 0;
+	const char *nl;
+
+	while (cut + blk <= min && !memcmp(a + alen - cut - blk, b + blen - cut - blk, blk))
+		cut += blk;
+	if (!cut)
+		return 0;
+	/* Keep the trimmed part up to and including its first newline. */
+	nl = memchr(a + alen - cut, '\n', cut);
+	return nl ? cut - (size_t)(nl + 1 - (a + alen - cut)) : 0;
+}
+
+static int mem_odb_read(void **out, size_t *len, git_object_t *type,
+			git_odb_backend *backend, const git_oid *oid)
+{
+	struct mem_odb *m = (struct mem_odb *)backend;
+
+	for (int i = 0; i < 2; i++) {
+		if (git_oid_cmp(oid, &m->oid[i]))
+			continue;
+		*out = git_odb_backend_data_alloc(backend, m->len[i]);
+		if (!*out)
+			return -1;
+		memcpy(*out, m->data[i], m->len[i]);
+		*len = m->len[i];
+		*type = GIT_OBJECT_BLOB;
+		return 0;
+	}
+	return GIT_ENOTFOUND;
+}
+
+static void mem_odb_free(git_odb_backend *backend)
+{
+	(void)backend;	/* part of its worker */
+}
+
+static void worker_repo(struct worker *w)
+{
+	git_odb *odb;
+
+	w->be.parent.version = GIT_ODB_BACKEND_VERSION;
+	w->be.parent.read = mem_odb_read;
+	w->be.parent.free = mem_odb_free;
+	if (git_odb_new(&odb) < 0 || git_odb_add_backend(odb, &w->be.parent, 1) < 0 ||
+	    git_repository_new(&w->repo) < 0 || git_repository_set_odb(w->repo, odb) < 0)
+		die("cannot set up libgit2's in-memory repository: %s",
+		    git_error_last() ? git_error_last()->message : "unknown error");
+	git_odb_free(odb);	/* the repository holds it */
+}
+
+static void serve(struct mem_odb *m, int i, const struct cf_oid *oid,
+		  const char *data, size_t len)
+{
+	memcpy(m->oid[i].id, oid->id, CF_OID_RAWSZ);
+	m->data[i] = data;
+	m->len[i] = len;
+}
+
+static int diff_blobs(struct worker *w, const struct item *it, size_t cut)
+{
+	const struct batch *b = w->pool->b;
+	git_blob *o = NULL, *n = NULL;
+	int rc;
+
+	serve(&w->be, 0, &it->old_oid, blob_bytes(b, &it->old), it->old.len - cut);
+	serve(&w->be, 1, &it->new_oid, blob_bytes(b, &it->new), it->new.len - cut);
+	rc = git_blob_lookup(&o, w->repo, &w->be.oid[0]);
+	if (!rc)
+		rc = git_blob_lookup(&n, w->repo, &w->be.oid[1]);
+	if (!rc)
+		rc = git_diff_blobs(o, NULL, n, NULL, &w->pool->opts, NULL, NULL,
+				    on_hunk, NULL, &w->h);
+	git_blob_free(o);
+	git_blob_free(n);
+	return rc;
+}
+
+static void diff_item(struct worker *w, struct item *it)
+{
+	const struct batch *b = w->pool->b;
+	size_t cut = common_tail(blob_bytes(b, &it->old), it->old.len,
+				 blob_bytes(b, &it->new), it->new.len);
+	int rc;
+
+	it->store = (int)(w - w->pool->w);
+	it->hunk = w->h.nr;
+	rc = diff_blobs(w, it, cut);
+	if (rc < 0) {
+		const git_error *e = git_error_last();
+		it->failed = 1;
+		if (!w->err[0])
+			snprintf(w->err, sizeof(w->err), "%s",
+				 e && e->message ? e->message : "unknown libgit2 error");
+		w->h.nr = it->hunk;
+	}
+	it->nhunk = w->h.nr - it->hunk;
+	sum_hunks(it, w->h.v + it->hunk);
+}
+
+static void work(struct worker *w)
+{
+	struct pool *p = w->pool;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->b->ntodo)
+		diff_item(w, &p->b->items[p->b->todo[i].item]);
+}
+
+static void *worker_main(void *data)
+{
+	struct worker *w = data;
+	struct pool *p = w->pool;
+	unsigned seen = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->gen == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->lock);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		pthread_mutex_unlock(&p->lock);
+		work(w);
+		pthread_mutex_lock(&p->lock);
+		if (!--p->busy)
+			pthread_cond_signal(&p->done);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void pool_start(struct pool *p, int nr, uint32_t algo)
+{
+	if (git_diff_options_init(&p->opts, GIT_DIFF_OPTIONS_VERSION) < 0)
+		die("cannot initialise libgit2's diff options");
+	p->opts.context_lines = 0;
+	p->opts.interhunk_lines = 0;
+	/* "bin" in the stream decides binary files, with git's rule, not libgit2's. */
+	p->opts.flags = GIT_DIFF_INDENT_HEURISTIC | GIT_DIFF_FORCE_TEXT | algo;
+	p->nr = nr;
+	p->w = xcalloc(nr, sizeof(*p->w));
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (int i = 0; i < nr; i++) {
+		p->w[i].pool = p;
+		worker_repo(&p->w[i]);
+		/* The calling thread is worker 0. */
+		if (i && pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]))
+			die("cannot start diff thread %d of %d", i + 1, nr);
+	}
+}
+
+static void pool_stop(struct pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 1; i < p->nr; i++)
+		pthread_join(p->w[i].thread, NULL);
+	for (int i = 0; i < p->nr; i++) {
+		free(p->w[i].h.v);
+		git_repository_free(p->w[i].repo);
+	}
+	free(p->w);
+}
+
+static int by_cost(const void *a, const void *b)
+{
+	const struct todo *x = a, *y = b;
+	return x->cost < y->cost ? 1 : x->cost > y->cost ? -1 :
+	       x->item < y->item ? -1 : x->item > y->item;
+}
+
+/* Diffs the batch's todo list on all workers; biggest diffs first balances them. */
+static void pool_run(struct pool *p, struct batch *b)
+{
+	int helpers;
+
+	for (int i = 0; i < p->nr; i++)
+		p->w[i].h.nr = 0;
+	if (!b->ntodo)
+		return;
+	qsort(b->todo, b->ntodo, sizeof(*b->todo), by_cost);
+	p->b = b;
+	atomic_store(&p->next, 0);
+	helpers = b->ntodo > 1 ? p->nr - 1 : 0;
+	if (helpers) {
+		pthread_mutex_lock(&p->lock);
+		p->busy = p->nr - 1;
+		p->gen++;
+		pthread_cond_broadcast(&p->go);
+		pthread_mutex_unlock(&p->lock);
+	}
+	work(&p->w[0]);
+	if (helpers) {
+		pthread_mutex_lock(&p->lock);
+		while (p->busy)
+			pthread_cond_wait(&p->done, &p->lock);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static const uint32_t *item_hunks(const struct batch *b, const struct item *it)
+{
+	const struct hunks *h = it->store < 0 ? &b->own : &pool.w[it->store].h;
+	return h->v ? h->v + it->hunk : NULL;
+}
+
+static void emit_change(const struct batch *b, const struct item *it)
+{
+	const char *raw = b->raw.buf + it->raw;
+	msgpack_packer *pk = &out.pk;
+	const uint32_t *h = item_hunks(b, it);
+
+	msgpack_pack_map(pk, it->fields + 2 + (it->kind == ITEM_HUNKS));
+	cf_buf_add(&out.buf, raw + it->body, it->raw_len - it->body);
+	cf_pack_kv_u64(pk, "add", it->add);
+	cf_pack_kv_u64(pk, "del", it->del);
+	if (it->kind == ITEM_HUNKS) {
+		cf_pack_str(pk, "hunks");
+		msgpack_pack_array(pk, it->nhunk);
+		for (size_t i = 0; i < it->nhunk; i++)
+			msgpack_pack_uint32(pk, h[i]);
+	}
+	cf_writer_end(&out);
+}
+
+static _Noreturn void die_failed(const struct batch *b, const struct item *it)
+{
+	const char *msg = it->store >= 0 ? pool.w[it->store].err : "";
+	die("record %llu: cannot diff '%.*s': %s", (unsigned long long)it->number,
+	    (int)it->path_len, b->paths.buf + it->path, msg);
+}
+
+static void emit_batch(struct batch *b)
+{
+	for (size_t i = 0; i < b->nr; i++) {
+		struct item *it = &b->items[i];
+
+		if (it->failed)
+			die_failed(b, it);
+		if (it->kind == ITEM_PASS) {
+			cf_writer_raw(&out, b->raw.buf + it->raw, it->raw_len);
+			continue;
+		}
+		emit_change(b, it);
+		if (it->diff)
+			cf_diffcache_put(cache, &it->old_oid, &it->new_oid,
+					 item_hunks(b, it), it->nhunk);
+	}
+	for (int i = 0; i < narenas; i++) {
+		struct arena_slot *s = &arenas[i];
+		if (s->release > s->released) {
+			cf_arena_release(s->a, s->release);
+			s->released = s->release;
+		}
+	}
+}
+
+/*
+ * Starts the next batch.  Blobs not yet consumed by a change stay: their
+ * inline bytes, always at the tail of batch.inl, move to its front.
+ */
+static void batch_reset(struct batch *b)
+{
+	size_t keep = b->inl.len;
+
+	for (size_t i = 0; i < b->npending; i++)
+		if (!b->pending[i].ptr && b->pending[i].off < keep)
+			keep = b->pending[i].off;
+	if (keep < b->inl.len)
+		memmove(b->inl.buf, b->inl.buf + keep, b->inl.len - keep);
+	for (size_t i = 0; i < b->npending; i++)
+		if (!b->pending[i].ptr)
+			b->pending[i].off -= keep;
+	cf_buf_setlen(&b->inl, b->inl.len - keep);
+	if (!b->inl.len && b->inl.alloc > INLINE_FLUSH)
+		cf_buf_release(&b->inl);
+	b->nr = b->ntodo = 0;
+	b->commits = 0;
+	b->full = 0;
+	b->own.nr = 0;
+	cf_buf_reset(&b->raw);
+	cf_buf_reset(&b->paths);
+}
+
+static void run_batch(struct batch *b)
+{
+	if (!b->nr)
+		return;
+	stats.batches++;
+	pool_run(&pool, b);
+	emit_batch(b);
+	batch_reset(b);
+}
+
+static int buf_write(void *data, const char *s, size_t len)
+{
+	cf_buf_add(data, s, len);
+	return 0;
+}
+
+static int is_diff_key(const msgpack_object *k)
+{
+	static const char *const keys[] = { "add", "del", "hunks" };
+
+	if (k->type != MSGPACK_OBJECT_STR)
+		return 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (k->via.str.size == strlen(keys[i]) &&
+		    !memcmp(k->via.str.ptr, keys[i], k->via.str.size))
+			return 1;
+	return 0;
+}
+
+static size_t map_header_len(unsigned char c)
+{
+	return c == 0xde ? 3 : c == 0xdf ? 5 : 1;
+}
+
+/*
+ * Copies a change record into the batch.  A record that has been through a
+ * cf-diff already loses its old "add", "del" and "hunks" so that no key is
+ * written twice.
+ */
+static void copy_change(struct batch *b, struct item *it, const struct cf_record *rec)
+{
+	const msgpack_object_map *m = &rec->map->via.map;
+	uint32_t drop = 0;
+	msgpack_packer pk;
+
+	for (uint32_t i = 0; i < m->size; i++)
+		drop += is_diff_key(&m->ptr[i].key);
+	it->raw = b->raw.len;
+	it->fields = m->size - drop;
+	if (it->fields + 3 > cf_reader_default_limits.max_fields)
+		cf_rec_die(rec, "too many fields to add the diff's");
+	if (!drop) {
+		cf_buf_add(&b->raw, rec->raw, rec->raw_len);
+	} else {
+		msgpack_packer_init(&pk, &b->raw, buf_write);
+		msgpack_pack_map(&pk, it->fields);
+		for (uint32_t i = 0; i < m->size; i++) {
+			if (is_diff_key(&m->ptr[i].key))
+				continue;
+			msgpack_pack_object(&pk, m->ptr[i].key);
+			msgpack_pack_object(&pk, m->ptr[i].val);
+		}
+	}
+	it->raw_len = b->raw.len - it->raw;
+	it->body = map_header_len((unsigned char)b->raw.buf[it->raw]);
+}
+
+static struct item *new_item(struct batch *b, enum item_kind kind,
+			     const struct cf_record *rec)
+{
+	struct item *it;
+
+	CF_ALLOC_GROW(b->items, b->nr + 1, b->alloc);
+	it = &b->items[b->nr++];
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->store = -1;
+	it->number = rec->number;
+	return it;
+}
+
+static void add_pass(struct batch *b, const struct cf_record *rec)
+{
+	struct item *it = new_item(b, ITEM_PASS, rec);
+
+	it->raw = b->raw.len;
+	it->raw_len = rec->raw_len;
+	cf_buf_add(&b->raw, rec->raw, rec->raw_len);
+}
+
+static const struct blob *find_blob(const struct batch *b, const struct cf_oid *oid)
+{
+	for (size_t i = b->npending; i-- > 0; )
+		if (!cf_oid_cmp(&b->pending[i].oid, oid))
+			return &b->pending[i];
+	return NULL;
+}
+
+static void need_blob(const struct batch *b, const struct cf_record *rec,
+		      const struct item *it, const char *side,
+		      const struct cf_oid *oid, struct blob *bl)
+{
+	const struct blob *found = find_blob(b, oid);
+	char hex[CF_OID_HEXSZ + 1];
+
+	if (!found)
+		cf_rec_die(rec, "no blob record for the %s blob %s of '%.*s'", side,
+			   cf_oid_to_hex(oid, hex), (int)it->path_len,
+			   b->paths.buf + it->path);
+	*bl = *found;
+}
+
+/* A modification: hunks from the cache, trivially empty, or to compute. */
+static void plan_diff(struct batch *b, struct item *it, const struct cf_record *rec)
+{
+	const uint32_t *hit;
+	size_t nr;
+
+	it->hunk = b->own.nr;
+	if (!cf_oid_cmp(&it->old_oid, &it->new_oid))
+		return;
+	hit = cf_diffcache_get(cache, &it->old_oid, &it->new_oid, &nr);
+	if (hit) {
+		stats.hits++;
+		CF_ALLOC_GROW(b->own.v, b->own.nr + nr, b->own.alloc);
+		memcpy(b->own.v + b->own.nr, hit, nr * sizeof(*hit));
+		b->own.nr += nr;
+		it->nhunk = nr;
+		sum_hunks(it, b->own.v + it->hunk);
+		return;
+	}
+	need_blob(b, rec, it, "old", &it->old_oid, &it->old);
+	need_blob(b, rec, it, "new", &it->new_oid, &it->new);
+	it->diff = 1;
+	CF_ALLOC_GROW(b->todo, b->ntodo + 1, b->todo_alloc);
+	b->todo[b->ntodo].item = it - b->items;
+	b->todo[b->ntodo].cost = it->old.len + it->new.len;
+	b->ntodo++;
+	stats.diffs++;
+	stats.bytes += it->old.len + it->new.len;
+}
+
+/* The change consumed every blob before it: their space may go. */
+static void consume_pending(struct batch *b)
+{
+	for (size_t i = 0; i < b->npending; i++) {
+		const struct blob *bl = &b->pending[i];
+		if (bl->arena >= 0 && bl->end > arenas[bl->arena].release)
+			arenas[bl->arena].release = bl->end;
+	}
+	b->npending = 0;
+}
+
+static void add_change(struct batch *b, const struct cf_record *rec)
+{
+	const char *s, *path;
+	size_t slen, plen;
+	struct item *it;
+	int bin;
+
+	s = cf_rec_str(rec, "s", &slen);
+	path = cf_rec_str(rec, "path", &plen);
+	bin = cf_rec_bool(rec, "bin");
+	it = new_item(b, ITEM_COUNTS, rec);
+	copy_change(b, it, rec);
+	it->path = b->paths.len;
+	it->path_len = plen;
+	cf_buf_add(&b->paths, path, plen);
+	stats.changes++;
+	if (slen == 1 && s[0] == 'A') {
+		it->add = bin ? 0 : cf_rec_u64(rec, "new_lines");
+	} else if (slen == 1 && s[0] == 'D') {
+		it->del = bin ? 0 : cf_rec_u64(rec, "old_lines");
+	} else {
+		/* "M", and any later status that pairs two blobs. */
+		cf_rec_oid(rec, "old", &it->old_oid);
+		cf_rec_oid(rec, "new", &it->new_oid);
+		if (!bin) {
+			it->kind = ITEM_HUNKS;
+			plan_diff(b, it, rec);
+		}
+	}
+	consume_pending(b);
+}
+
+static int find_arena(uint64_t id)
+{
+	for (int i = 0; i < narenas; i++)
+		if (arenas[i].id == id)
+			return i;
+	return -1;
+}
+
+static void add_arena(const struct cf_record *rec)
+{
+	uint64_t id = cf_rec_u64(rec, "id"), size = cf_rec_u64(rec, "size");
+	size_t len;
+	const char *path = cf_rec_str(rec, "path", &len);
+	char *pathz;
+
+	if (find_arena(id) >= 0)
+		cf_rec_die(rec, "arena %llu announced twice", (unsigned long long)id);
+	if (narenas == MAX_ARENAS)
+		cf_rec_die(rec, "more than %d arenas", MAX_ARENAS);
+	pathz = xmemdupz(path, len);
+	arenas[narenas].a = cf_arena_attach(pathz, id, size);
+	if (!arenas[narenas].a)
+		die("cannot attach arena %llu at '%s'", (unsigned long long)id, pathz);
+	free(pathz);
+	arenas[narenas].size = size;
+	arenas[narenas++].id = id;
+}
+
+static void add_blob(struct batch *b, const struct cf_record *rec)
+{
+	struct blob bl = { .arena = -1 };
+	uint64_t size = cf_rec_u64(rec, "size"), id, off;
+	char hex[CF_OID_HEXSZ + 1];
+
+	cf_rec_oid(rec, "oid", &bl.oid);
+	if (cf_rec_u64_opt(rec, "arena", &id)) {
+		off = cf_rec_u64(rec, "off");
+		bl.arena = find_arena(id);
+		if (bl.arena < 0)
+			cf_rec_die(rec, "blob %s: no arena %llu was announced",
+				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)id);
+		if (size > SIZE_MAX || off > UINT64_MAX - size ||
+		    !(bl.ptr = cf_arena_data(arenas[bl.arena].a, off, size)))
+			cf_rec_die(rec, "blob %s: bytes %llu+%llu are outside arena %llu",
+				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)off,
+				   (unsigned long long)size, (unsigned long long)id);
+		if (!size)
+			bl.ptr = "";
+		bl.end = off + size;
+		/*
+		 * A batch that holds a quarter of the ring is diffed and
+		 * released while the producer refills the rest, instead of
+		 * the two taking turns over a full ring.
+		 */
+		if (bl.end - arenas[bl.arena].released >= arenas[bl.arena].size / 4)
+			b->full = 1;
+	} else {
+		size_t len;
+		const char *data = cf_rec_bin(rec, "data", &len);
+		if (len != size)
+			cf_rec_die(rec, "blob %s: 'size' is %llu but 'data' has %zu bytes",
+				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)size, len);
+		bl.off = b->inl.len;
+		cf_buf_add(&b->inl, data, len);
+	}
+	bl.len = size;
+	CF_ALLOC_GROW(b->pending, b->npending + 1, b->pending_alloc);
+	b->pending[b->npending++] = bl;
+}
+
+static void read_stream(struct cf_reader *r)
+{
+	struct cf_record rec;
+	struct batch *b = &batch;
+
+	for (;;) {
+		if (b->nr && (b->full || b->inl.len >= INLINE_FLUSH ||
+			      !cf_reader_ready(r))) {
+			run_batch(b);
+			cf_writer_flush(&out);
+		}
+		if (!cf_reader_next(r, &rec))
+			break;
+		if (cf_rec_is(&rec, CF_REC_CHANGE)) {
+			add_change(b, &rec);
+		} else if (cf_rec_is(&rec, CF_REC_BLOB)) {
+			add_blob(b, &rec);
+		} else if (cf_rec_is(&rec, CF_REC_COMMIT)) {
+			if (b->commits >= batch_commits)
+				run_batch(b);
+			b->commits++;
+			add_pass(b, &rec);
+		} else if (cf_rec_is(&rec, CF_REC_ARENA)) {
+			add_arena(&rec);
+		} else {
+			add_pass(b, &rec);
+		}
+	}
+	run_batch(b);
+}
+
+static void print_stats(void)
+{
+	struct cf_diffcache_stats cs;
+	char size[32];
+
+	cf_diffcache_stats(cache, &cs);
+	cf_note("%llu changes, %llu diffs (%s), %llu cache hits, %llu evictions, "
+		"%llu batches, %d workers",
+		(unsigned long long)stats.changes, (unsigned long long)stats.diffs,
+		cf_size_str(stats.bytes, size), (unsigned long long)stats.hits,
+		(unsigned long long)cs.evictions, (unsigned long long)stats.batches,
+		pool.nr);
+}
+
+static void free_all(void)
+{
+	struct batch *b = &batch;
+
+	for (int i = 0; i < narenas; i++)
+		cf_arena_detach(arenas[i].a);
+	free(b->items);
+	free(b->todo);
+	free(b->pending);
+	free(b->own.v);
+	cf_buf_release(&b->raw);
+	cf_buf_release(&b->inl);
+	cf_buf_release(&b->paths);
+	cf_diffcache_free(cache);
+}
+
+enum {
+	OPT_BATCH = 256,
+	OPT_CACHE,
+	OPT_HISTOGRAM,
+	OPT_PATIENCE,
+	OPT_MINIMAL,
+};
+
+int cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "workers", required_argument, NULL, 'j' },
+		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
+		{ "diff-cache-size", required_argument, NULL, OPT_CACHE },
+		{ "histogram", no_argument, NULL, OPT_HISTOGRAM },
+		{ "patience", no_argument, NULL, OPT_PATIENCE },
+		{ "minimal", no_argument, NULL, OPT_MINIMAL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t workers = cpus > 0 ? (uint64_t)cpus : 1, cache_size = 10000;
+	uint32_t algo = 0, minimal = 0;
+	int c, verbose = 0;
+	struct cf_reader r;
+
+	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			workers = cf_opt_uint("--workers", optarg, 1, 256);
+			break;
+		case OPT_BATCH:
+			batch_commits = cf_opt_uint("--commit-batch-size", optarg, 1, 1000000);
+			break;
+		case OPT_CACHE:
+			cache_size = cf_opt_uint("--diff-cache-size", optarg, 0, 100000000);
+			break;
+		case OPT_HISTOGRAM:
+			/* git_xdiff_init() maps no flag to xdiff's histogram mode. */
+			usage_error("--histogram: libgit2 %d.%d has no histogram diff",
+				    LIBGIT2_VER_MAJOR, LIBGIT2_VER_MINOR);
+		case OPT_PATIENCE:
+			algo = GIT_DIFF_PATIENCE;
+			break;
+		case OPT_MINIMAL:
+			minimal = GIT_DIFF_MINIMAL;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			cf_usage_exit(usage);
+		default:
+			cf_usage_bad(usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s' (the stream is read on standard input)",
+			    argv[optind]);
+	if (workers > 256)
+		workers = 256;
+	if (git_libgit2_init() < 0 ||
+	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0)
+		die("cannot initialise libgit2");
+	cache = cf_diffcache_new(cache_size);
+	pool_start(&pool, (int)workers, algo | minimal);
+	cf_reader_init(&r, 0);
+	cf_writer_init(&out, 1);
+	read_stream(&r);
+	cf_writer_release(&out);
+	pool_stop(&pool);
+	if (verbose)
+		print_stats();
+	cf_reader_release(&r);
+	free_all();
+	git_libgit2_shutdown();
+	return 0;
+}
