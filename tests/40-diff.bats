@@ -97,8 +97,9 @@ setup_file() {
 @test "cf-diff: the man page's synopsis matches the usage" {
 	local man=$BATS_TEST_DIRNAME/../man/cf-diff.1
 	assert_file_exists "$man"
-	run grep -c -e '^\.Op Fl -patience' -e '^\.Op Fl -minimal' -e '^\.Op Fl j Ar N' "$man"
-	assert_output 3
+	run grep -c -e '^\.Op Fl -patience' -e '^\.Op Fl -minimal' -e '^\.Op Fl j Ar N' \
+		-e '^\.Op Fl -exact-numstat' "$man"
+	assert_output 4
 }
 
 @test "cf-diff: hunks equal git log -p -U0 on the edits fixture" {
@@ -202,6 +203,7 @@ pipeline_patience() {
 	[ -n "$ref" ]
 	[ "$(cf-diff -j 1 --commit-batch-size 1 <"$BATS_FILE_TMPDIR/edits.mp" | cf-dump)" = "$ref" ]
 	[ "$(cf-diff -j 4 --diff-cache-size 0 <"$BATS_FILE_TMPDIR/edits.mp" | cf-dump)" = "$ref" ]
+	[ "$(cf-diff --exact-numstat <"$BATS_FILE_TMPDIR/edits.mp" | cf-dump)" = "$ref" ]
 	run bash -c "set -o pipefail; cf-revlist '$HIST' | cf-treediff '$HIST' |
 		cf-blobload --blob-arena-size 16KiB '$HIST' | cf-diff -j 2 --commit-batch-size 3 | cf-dump"
 	assert_success

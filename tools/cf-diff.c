@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
@@ -33,7 +34,7 @@
 
 static const char usage[] =
 "usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
-"               [--patience] [--minimal]\n"
+"               [--patience] [--minimal] [--exact-numstat]\n"
 "\n"
 "Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
 "change records: \"add\" and \"del\" and, for modifications, \"hunks\".\n"
@@ -44,6 +45,7 @@ static const char usage[] =
 "      --histogram            (refused: libgit2 has no histogram diff)\n"
 "      --patience             use the patience diff algorithm\n"
 "      --minimal              spend extra time to find the smallest diff\n"
+"      --exact-numstat        add/del as git --numstat, not as the hunks sum\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
 
@@ -70,6 +72,8 @@ struct item {
 	int diff;		/* the hunks must be computed */
 	int store;		/* hunk store: a worker, or -1 for the batch's own */
 	int failed;
+	int exact;		/* exact_add/del from a diff of the whole blobs */
+	uint64_t exact_add, exact_del;
 	uint32_t fields;	/* entries of the record map */
 	size_t raw, raw_len;	/* the record in batch.raw */
 	size_t body;		/* offset of the map's entries in the record */
@@ -146,10 +150,12 @@ struct pool {
 	int busy, quit;
 	struct batch *b;
 	atomic_size_t next;
+	int exact_numstat;
 };
 
 struct stats {
 	uint64_t changes, diffs, hits, batches, bytes;
+	double start, diffing;	/* seconds: when we started, spent in pool_run() */
 };
 
 static struct batch batch;
@@ -261,7 +267,22 @@ static void serve(struct mem_odb *m, int i, const struct cf_oid *oid,
 	m->len[i] = len;
 }
 
-static int diff_blobs(struct worker *w, const struct item *it, size_t cut)
+struct counts {
+	uint64_t add, del;
+};
+
+static int on_hunk_count(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
+{
+	struct counts *c = data;
+
+	(void)delta;
+	c->add += (uint32_t)h->new_lines;
+	c->del += (uint32_t)h->old_lines;
+	return 0;
+}
+
+static int diff_blobs(struct worker *w, const struct item *it, size_t cut,
+		      git_diff_hunk_cb cb, void *data)
 {
 	const struct batch *b = w->pool->b;
 	git_blob *o = NULL, *n = NULL;
@@ -274,7 +295,7 @@ static int diff_blobs(struct worker *w, const struct item *it, size_t cut)
 		rc = git_blob_lookup(&n, w->repo, &w->be.oid[1]);
 	if (!rc)
 		rc = git_diff_blobs(o, NULL, n, NULL, &w->pool->opts, NULL, NULL,
-				    on_hunk, NULL, &w->h);
+				    cb, NULL, data);
 	git_blob_free(o);
 	git_blob_free(n);
 	return rc;
@@ -289,7 +310,15 @@ static void diff_item(struct worker *w, struct item *it)
 
 	it->store = (int)(w - w->pool->w);
 	it->hunk = w->h.nr;
-	rc = diff_blobs(w, it, cut);
+	rc = diff_blobs(w, it, cut, on_hunk, &w->h);
+	if (!rc && cut && w->pool->exact_numstat) {
+		/* git's numstat diffs the whole blobs: count those hunks. */
+		struct counts c = { 0, 0 };
+		rc = diff_blobs(w, it, 0, on_hunk_count, &c);
+		it->exact_add = c.add;
+		it->exact_del = c.del;
+		it->exact = 1;
+	}
 	if (rc < 0) {
 		const git_error *e = git_error_last();
 		it->failed = 1;
@@ -300,6 +329,10 @@ static void diff_item(struct worker *w, struct item *it)
 	}
 	it->nhunk = w->h.nr - it->hunk;
 	sum_hunks(it, w->h.v + it->hunk);
+	if (it->exact) {
+		it->add = it->exact_add;
+		it->del = it->exact_del;
+	}
 }
 
 static void work(struct worker *w)
@@ -432,6 +465,18 @@ static void emit_change(const struct batch *b, const struct item *it)
 	cf_writer_end(&out);
 }
 
+static int sums_match(const struct batch *b, const struct item *it)
+{
+	const uint32_t *h = item_hunks(b, it);
+	uint64_t add = 0, del = 0;
+
+	for (size_t i = 0; i < it->nhunk; i += 4) {
+		del += h[i + 1];
+		add += h[i + 3];
+	}
+	return add == it->add && del == it->del;
+}
+
 static _Noreturn void die_failed(const struct batch *b, const struct item *it)
 {
 	const char *msg = it->store >= 0 ? pool.w[it->store].err : "";
@@ -451,7 +496,8 @@ static void emit_batch(struct batch *b)
 			continue;
 		}
 		emit_change(b, it);
-		if (it->diff)
+		/* The cache gives back hunk sums: keep what it would get wrong out. */
+		if (it->diff && (!it->exact || sums_match(b, it)))
 			cf_diffcache_put(cache, &it->old_oid, &it->new_oid,
 					 item_hunks(b, it), it->nhunk);
 	}
@@ -491,12 +537,24 @@ static void batch_reset(struct batch *b)
 	cf_buf_reset(&b->paths);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void run_batch(struct batch *b)
 {
+	double t;
+
 	if (!b->nr)
 		return;
 	stats.batches++;
+	t = now();
 	pool_run(&pool, b);
+	stats.diffing += now() - t;
 	emit_batch(b);
 	batch_reset(b);
 }
@@ -784,11 +842,11 @@ static void print_stats(void)
 
 	cf_diffcache_stats(cache, &cs);
 	cf_note("%llu changes, %llu diffs (%s), %llu cache hits, %llu evictions, "
-		"%llu batches, %d workers",
+		"%llu batches, %d workers, %.2f s of %.2f s diffing",
 		(unsigned long long)stats.changes, (unsigned long long)stats.diffs,
 		cf_size_str(stats.bytes, size), (unsigned long long)stats.hits,
 		(unsigned long long)cs.evictions, (unsigned long long)stats.batches,
-		pool.nr);
+		pool.nr, stats.diffing, now() - stats.start);
 }
 
 static void free_all(void)
@@ -813,6 +871,7 @@ enum {
 	OPT_HISTOGRAM,
 	OPT_PATIENCE,
 	OPT_MINIMAL,
+	OPT_EXACT,
 };
 
 int cmd_main(int argc, char **argv)
@@ -824,6 +883,7 @@ int cmd_main(int argc, char **argv)
 		{ "histogram", no_argument, NULL, OPT_HISTOGRAM },
 		{ "patience", no_argument, NULL, OPT_PATIENCE },
 		{ "minimal", no_argument, NULL, OPT_MINIMAL },
+		{ "exact-numstat", no_argument, NULL, OPT_EXACT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -855,6 +915,9 @@ int cmd_main(int argc, char **argv)
 		case OPT_MINIMAL:
 			minimal = GIT_DIFF_MINIMAL;
 			break;
+		case OPT_EXACT:
+			pool.exact_numstat = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -872,6 +935,7 @@ int cmd_main(int argc, char **argv)
 	if (git_libgit2_init() < 0 ||
 	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0)
 		die("cannot initialise libgit2");
+	stats.start = now();
 	cache = cf_diffcache_new(cache_size);
 	pool_start(&pool, (int)workers, algo | minimal);
 	cf_reader_init(&r, 0);
