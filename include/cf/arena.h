@@ -35,13 +35,32 @@ uint64_t cf_arena_id(const struct cf_arena *a);
 uint64_t cf_arena_size(const struct cf_arena *a);
 int cf_arena_fits(const struct cf_arena *a, uint64_t len);
 /*
+ * Whether the next blob of len bytes can be placed while the consumer still
+ * holds everything from position keep on: a consumer that needs two blobs
+ * at once (the old and new side of a change) cannot release the first
+ * before it sees the second, so the second must fit beside it or travel
+ * inline.
+ */
+int cf_arena_fits_after(const struct cf_arena *a, uint64_t keep, uint64_t len);
+/*
  * Reserves len bytes and returns where to write them; *off receives the
  * position to announce.  Waits while the ring is full; before waiting it
  * calls flush(flush_data) once, so that the consumer can see (and release)
- * every blob already announced.  Dies if the consumer has gone away.
+ * every blob already announced.  While it waits it checks every 200 ms
+ * whether standard output's reader has gone away (POLLERR/POLLHUP) and then
+ * ends the process quietly by SIGPIPE, as a filter whose consumer exited.
+ * When standard output is neither a pipe nor a socket (a file, /dev/null)
+ * no stage can be reading the ring, so it is recycled without waiting.
  */
 void *cf_arena_alloc(struct cf_arena *a, uint64_t len, uint64_t *off,
 		     void (*flush)(void *), void *flush_data);
+/*
+ * Consumers open the region through the producer's /proc entry, so before
+ * unmapping it this waits until a consumer has attached, the reader of
+ * standard output has gone, or that reader drained the pipe and stayed a
+ * second without attaching (a stage that never reads blobs: cf-dump, a
+ * file).  Flush standard output first.
+ */
 void cf_arena_destroy(struct cf_arena *a);
 
 /* Consumer side. */

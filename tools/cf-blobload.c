@@ -1,0 +1,752 @@
+/*
+ * cf-blobload: adds blob sizes, line counts and binary flags to the change
+ * records of a stream, and puts the old and new bytes of every modified
+ * text file before its change record (in the shared-memory arena).
+ *
+ * Records are gathered in batches of commits; the distinct blobs a batch
+ * needs and does not have cached are read in pack order, split across
+ * worker threads that each own an object-database handle, and the batch is
+ * then written out in stream order.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cf/alloc.h"
+#include "cf/arena.h"
+#include "cf/blobcache.h"
+#include "cf/buf.h"
+#include "cf/odb.h"
+#include "cf/reader.h"
+#include "cf/record.h"
+#include "cf/repo.h"
+#include "cf/size.h"
+#include "cf/tool.h"
+#include "cf/usage.h"
+#include "cf/writer.h"
+
+static const char usage[] =
+"usage: cf-blobload [-v] [-j N] [--commit-batch-size N] [--blob-cache-size SIZE]\n"
+"                   [--blob-arena-size SIZE] [--max-blob-size SIZE] REPO\n"
+"\n"
+"Adds blob sizes, line counts and binary flags to change records, and the old\n"
+"and new bytes of each modified text file as blob records before its change.\n"
+"\n"
+"  -j, --workers N             threads reading blobs (default: online CPUs)\n"
+"      --commit-batch-size N   commits whose blobs are read together (default 100)\n"
+"      --blob-cache-size SIZE  blob bytes kept for reuse (default 1GiB)\n"
+"      --blob-arena-size SIZE  shared-memory ring for blob bytes (default 4MiB;\n"
+"                              0 sends every blob inline)\n"
+"      --max-blob-size SIZE    larger blobs count as binary and are not read\n"
+"                              (default 0: no limit)\n"
+"  -v, --verbose               report blobs read, cache hits and bytes on stderr\n"
+"  -h, --help                  show this help\n";
+
+/* One distinct blob a batch reads. */
+struct want {
+	struct cf_oid oid;
+	uint64_t locality;
+	unsigned keep:1;	/* keep the bytes: a text modification or the cache wants them */
+	unsigned cache:1;	/* a new side: offer the bytes to the cache afterwards */
+	unsigned failed:1;
+	unsigned over:1;	/* over --max-blob-size, not read */
+	enum cf_obj_type type;
+	struct cf_blobinfo info;
+	char *data;
+	size_t len;
+};
+
+struct side {
+	struct cf_oid oid;
+	int32_t want;		/* index into the batch's wants, or -1 */
+	const char *data;	/* bytes from the cache */
+	size_t len;
+};
+
+/* A record of the batch: passed through, or a change to complete. */
+struct item {
+	size_t off, len;	/* the raw record, or a change's packed fields */
+	char status;		/* 0: pass through; 'A', 'D' or 'M' */
+	uint32_t nfields;
+	uint64_t version;
+	size_t path_off, path_len;
+	struct cf_oid commit;
+	struct side old, new;
+};
+
+struct stats {
+	uint64_t commits, changes, batches;
+	uint64_t reads, read_bytes;	/* blobs read from the repository */
+	uint64_t hits, hit_bytes;	/* text sides served by the byte cache */
+	uint64_t shared;		/* text sides read once for several changes of a batch */
+	uint64_t misses;		/* text sides that had to be read */
+	uint64_t info_hits;		/* sides whose numbers were known */
+	uint64_t over;			/* blobs over --max-blob-size */
+	uint64_t arena_blobs, inline_blobs, blob_bytes;
+	uint64_t beside;		/* inline: would not fit beside its old side */
+};
+
+struct worker {
+	pthread_t thread;
+	struct stage *st;
+	struct cf_odb *odb;
+	struct cf_buf scratch;
+	size_t first, end;	/* the slice of wants it reads */
+};
+
+struct stage {
+	struct cf_reader reader;
+	struct cf_writer w;
+	struct cf_blobinfo_map infos;
+	struct cf_blobcache cache;
+	struct cf_arena *arena;
+	uint64_t arena_size, max_blob;
+	int verbose;
+
+	struct cf_buf buf;	/* raw records and packed fields of the batch */
+	msgpack_packer pk;	/* packs into buf */
+	struct item *items;
+	size_t nr_items, alloc_items;
+	struct want *wants;
+	size_t nr_wants, alloc_wants;
+	uint32_t *order;	/* wants in pack order */
+	size_t alloc_order;
+	uint32_t *slots;	/* want index + 1, by oid: dedupes a batch's reads */
+	size_t nr_slots;
+	uint64_t batch_commits;
+	struct cf_oid commit;	/* the last commit record's id */
+
+	int nr_workers;
+	struct worker *workers;
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	unsigned gen, finished;
+	int quit;
+
+	struct stats stats;
+};
+
+static int buf_write(void *data, const char *s, size_t len)
+{
+	cf_buf_add(data, s, len);
+	return 0;
+}
+
+/* Keys this stage writes; an old value in the input is replaced. */
+static int is_own_key(const msgpack_object *k)
+{
+	static const char *const keys[] = {
+		"t", "v", "old_size", "new_size", "old_lines", "new_lines", "bin",
+	};
+
+	if (k->type != MSGPACK_OBJECT_STR)
+		return 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (k->via.str.size == strlen(keys[i]) &&
+		    !memcmp(k->via.str.ptr, keys[i], k->via.str.size))
+			return 1;
+	return 0;
+}
+
+static struct item *new_item(struct stage *st)
+{
+	struct item *it;
+
+	CF_ALLOC_GROW(st->items, st->nr_items + 1, st->alloc_items);
+	it = &st->items[st->nr_items++];
+	memset(it, 0, sizeof(*it));
+	it->old.want = it->new.want = -1;
+	return it;
+}
+
+static void add_raw(struct stage *st, const struct cf_record *rec)
+{
+	struct item *it = new_item(st);
+
+	it->off = st->buf.len;
+	it->len = rec->raw_len;
+	cf_buf_add(&st->buf, rec->raw, rec->raw_len);
+}
+
+static void add_change(struct stage *st, const struct cf_record *rec)
+{
+	const msgpack_object_map *m = &rec->map->via.map;
+	size_t slen, plen;
+	const char *s = cf_rec_str(rec, "s", &slen);
+	const char *path = cf_rec_str(rec, "path", &plen);
+	struct item *it;
+
+	if (slen != 1 || !strchr("ADM", s[0]))
+		cf_rec_die(rec, "'s' must be \"A\", \"D\" or \"M\"");
+	it = new_item(st);
+	it->status = s[0];
+	it->version = rec->version;
+	it->commit = st->commit;
+	if (it->status != 'A')
+		cf_rec_oid(rec, "old", &it->old.oid);
+	if (it->status != 'D')
+		cf_rec_oid(rec, "new", &it->new.oid);
+	it->path_off = st->buf.len;
+	it->path_len = plen;
+	cf_buf_add(&st->buf, path, plen);
+	it->off = st->buf.len;
+	for (uint32_t i = 0; i < m->size; i++) {
+		if (is_own_key(&m->ptr[i].key))
+			continue;
+		msgpack_pack_object(&st->pk, m->ptr[i].key);
+		msgpack_pack_object(&st->pk, m->ptr[i].val);
+		it->nfields++;
+	}
+	it->len = st->buf.len - it->off;
+	st->stats.changes++;
+}
+
+/* Returns the index of the batch's read of oid, adding it if new. */
+static int32_t want(struct stage *st, const struct cf_oid *oid, int keep, int cache,
+		    int *shared)
+{
+	size_t mask = st->nr_slots - 1, i = cf_oid_hash(oid) & mask;
+	struct want *w;
+
+	for (; st->slots[i]; i = (i + 1) & mask) {
+		w = &st->wants[st->slots[i] - 1];
+		if (!cf_oid_cmp(&w->oid, oid)) {
+			w->keep |= keep;
+			w->cache |= cache;
+			*shared = 1;
+			return st->slots[i] - 1;
+		}
+	}
+	CF_ALLOC_GROW(st->wants, st->nr_wants + 1, st->alloc_wants);
+	w = &st->wants[st->nr_wants];
+	memset(w, 0, sizeof(*w));
+	w->oid = *oid;
+	w->keep = keep;
+	w->cache = cache;
+	st->slots[i] = ++st->nr_wants;
+	return st->nr_wants - 1;
+}
+
+static void plan_side(struct stage *st, struct side *sd, int need_bytes, int is_new)
+{
+	const struct cf_blobinfo *info = cf_blobinfo_get(&st->infos, &sd->oid);
+	int shared = 0;
+
+	if (need_bytes) {
+		sd->data = cf_blobcache_get(&st->cache, &sd->oid, &sd->len);
+		if (sd->data) {
+			st->stats.hits++;
+			st->stats.hit_bytes += sd->len;
+			return;
+		}
+		sd->want = want(st, &sd->oid, 1, is_new, &shared);
+		if (shared)
+			st->stats.shared++;
+		else
+			st->stats.misses++;
+		return;
+	}
+	if (info) {
+		st->stats.info_hits++;
+		return;
+	}
+	/* An added file is read anyway: keep it for its next modification. */
+	sd->want = want(st, &sd->oid, is_new, is_new, &shared);
+}
+
+static int known_binary(struct stage *st, const struct cf_oid *oid)
+{
+	const struct cf_blobinfo *info = cf_blobinfo_get(&st->infos, oid);
+
+	return info && info->binary;
+}
+
+/* Decides what each change needs: numbers only, or bytes too. */
+static void plan(struct stage *st)
+{
+	size_t slots = 64;
+
+	while (slots < 4 * st->nr_items)
+		slots *= 2;
+	if (slots > st->nr_slots) {
+		free(st->slots);
+		st->slots = xcalloc(slots, sizeof(*st->slots));
+		st->nr_slots = slots;
+	} else {
+		memset(st->slots, 0, st->nr_slots * sizeof(*st->slots));
+	}
+	st->nr_wants = 0;
+	for (size_t i = 0; i < st->nr_items; i++) {
+		struct item *it = &st->items[i];
+		int text = it->status == 'M' &&
+			   !known_binary(st, &it->old.oid) && !known_binary(st, &it->new.oid);
+
+		if (!it->status)
+			continue;
+		if (it->status != 'A')
+			plan_side(st, &it->old, text, 0);
+		if (it->status != 'D')
+			plan_side(st, &it->new, text, 1);
+	}
+}
+
+static void read_one(struct stage *st, struct cf_odb *odb, struct cf_buf *scratch,
+		     struct want *w)
+{
+	size_t size;
+
+	if (st->max_blob) {
+		if (cf_odb_read_header(odb, &w->oid, &w->type, &size) < 0) {
+			w->failed = 1;
+			return;
+		}
+		if (w->type == CF_OBJ_BLOB && size > st->max_blob) {
+			w->over = 1;
+			w->info.size = size;
+			w->info.binary = w->info.skipped = 1;
+			return;
+		}
+	}
+	if (cf_odb_read(odb, &w->oid, &w->type, scratch) < 0 || w->type != CF_OBJ_BLOB) {
+		w->failed = 1;
+		return;
+	}
+	w->info.size = scratch->len;
+	w->info.lines = cf_count_lines(scratch->buf, scratch->len);
+	w->info.binary = cf_is_binary(scratch->buf, scratch->len);
+	if (w->keep && !w->info.binary)
+		w->data = cf_buf_detach(scratch, &w->len);
+}
+
+static void read_slice(struct worker *wk)
+{
+	struct stage *st = wk->st;
+
+	for (size_t i = wk->first; i < wk->end; i++)
+		read_one(st, wk->odb, &wk->scratch, &st->wants[st->order[i]]);
+}
+
+static void *worker_main(void *data)
+{
+	struct worker *wk = data;
+	struct stage *st = wk->st;
+	unsigned seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&st->mu);
+		while (st->gen == seen && !st->quit)
+			pthread_cond_wait(&st->go, &st->mu);
+		seen = st->gen;
+		if (st->quit) {
+			pthread_mutex_unlock(&st->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&st->mu);
+		read_slice(wk);
+		pthread_mutex_lock(&st->mu);
+		st->finished++;
+		pthread_cond_signal(&st->done);
+		pthread_mutex_unlock(&st->mu);
+	}
+}
+
+static struct want *sort_base;	/* qsort has no context argument */
+
+static int cmp_locality(const void *a, const void *b)
+{
+	const struct want *x = &sort_base[*(const uint32_t *)a];
+	const struct want *y = &sort_base[*(const uint32_t *)b];
+
+	if (x->locality != y->locality)
+		return x->locality < y->locality ? -1 : 1;
+	return cf_oid_cmp(&x->oid, &y->oid);
+}
+
+/* Reads every want, in pack order, each worker a contiguous slice. */
+static void read_wants(struct stage *st)
+{
+	size_t n = st->nr_wants;
+	int nw = st->nr_workers;
+
+	CF_ALLOC_GROW(st->order, n, st->alloc_order);
+	for (size_t i = 0; i < n; i++) {
+		st->wants[i].locality = cf_odb_locality(st->workers[0].odb, &st->wants[i].oid);
+		st->order[i] = i;
+	}
+	sort_base = st->wants;
+	qsort(st->order, n, sizeof(*st->order), cmp_locality);
+	if (n < 8 || nw == 1) {
+		st->workers[0].first = 0;
+		st->workers[0].end = n;
+		read_slice(&st->workers[0]);
+		return;
+	}
+	for (int i = 0; i < nw; i++) {
+		st->workers[i].first = n * i / nw;
+		st->workers[i].end = n * (i + 1) / nw;
+	}
+	pthread_mutex_lock(&st->mu);
+	st->finished = 0;
+	st->gen++;
+	pthread_cond_broadcast(&st->go);
+	pthread_mutex_unlock(&st->mu);
+	read_slice(&st->workers[0]);
+	pthread_mutex_lock(&st->mu);
+	while (st->finished < (unsigned)nw - 1)
+		pthread_cond_wait(&st->done, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+}
+
+static void flush_writer(void *data)
+{
+	cf_writer_flush(data);
+}
+
+static void emit_arena(struct stage *st)
+{
+	msgpack_packer *pk;
+
+	st->arena = cf_arena_create(st->arena_size);
+	pk = cf_writer_begin(&st->w, CF_REC_ARENA, 1, 3);
+	cf_pack_kv_u64(pk, "id", cf_arena_id(st->arena));
+	cf_pack_kv_str(pk, "path", cf_arena_path(st->arena));
+	cf_pack_kv_u64(pk, "size", cf_arena_size(st->arena));
+	cf_writer_end(&st->w);
+}
+
+#define NO_OFF UINT64_MAX
+
+static uint64_t emit_arena_blob(struct stage *st, const struct cf_oid *oid,
+				const char *data, size_t len)
+{
+	msgpack_packer *pk;
+	uint64_t off;
+
+	memcpy(cf_arena_alloc(st->arena, len, &off, flush_writer, &st->w), data, len);
+	pk = cf_writer_begin(&st->w, CF_REC_BLOB, 1, 4);
+	cf_pack_kv_oid(pk, "oid", oid);
+	cf_pack_kv_u64(pk, "size", len);
+	cf_pack_kv_u64(pk, "arena", cf_arena_id(st->arena));
+	cf_pack_kv_u64(pk, "off", off);
+	cf_writer_end(&st->w);
+	st->stats.arena_blobs++;
+	return off;
+}
+
+static void emit_inline_blob(struct stage *st, const struct cf_oid *oid,
+			     const char *data, size_t len)
+{
+	msgpack_packer *pk = cf_writer_begin(&st->w, CF_REC_BLOB, 1, 3);
+
+	cf_pack_kv_oid(pk, "oid", oid);
+	cf_pack_kv_u64(pk, "size", len);
+	cf_pack_str(pk, "data");
+	cf_pack_bin(pk, data, len);
+	cf_writer_end(&st->w);
+	st->stats.inline_blobs++;
+}
+
+/*
+ * Writes a blob record and returns its position in the arena, or NO_OFF
+ * when it travels inline.  keep is the position of a blob the consumer must
+ * still hold when it reads this one (NO_OFF: none): if both cannot be in
+ * the ring together, this one travels inline, or we would wait forever.
+ */
+static uint64_t emit_blob(struct stage *st, const struct cf_oid *oid, const char *data,
+			  size_t len, uint64_t keep)
+{
+	st->stats.blob_bytes += len;
+	if (st->arena_size && !st->arena)
+		emit_arena(st);	/* before the first blob record, inline or not */
+	if (!st->arena_size || len > st->arena_size) {
+		emit_inline_blob(st, oid, data, len);
+		return NO_OFF;
+	}
+	if (keep != NO_OFF && !cf_arena_fits_after(st->arena, keep, len)) {
+		st->stats.beside++;
+		emit_inline_blob(st, oid, data, len);
+		return NO_OFF;
+	}
+	return emit_arena_blob(st, oid, data, len);
+}
+
+static _Noreturn void read_failed(struct stage *st, const struct item *it, const struct want *w)
+{
+	char hex[CF_OID_HEXSZ + 1], chex[CF_OID_HEXSZ + 1];
+	const char *path = xmemdupz(st->buf.buf + it->path_off, it->path_len);
+
+	cf_oid_to_hex(&w->oid, hex);
+	cf_oid_to_hex(&it->commit, chex);
+	if (w->type != CF_OBJ_BLOB && w->type != CF_OBJ_NONE)
+		die("object '%s' of '%s' in commit %s is not a blob", hex, path, chex);
+	die("cannot read blob '%s' of '%s' in commit %s", hex, path, chex);
+}
+
+static void side_info(struct stage *st, const struct item *it, const struct side *sd,
+		      struct cf_blobinfo *info)
+{
+	const struct cf_blobinfo *known;
+	struct want *w = sd->want >= 0 ? &st->wants[sd->want] : NULL;
+
+	if (w && w->failed)
+		read_failed(st, it, w);
+	known = w ? &w->info : cf_blobinfo_get(&st->infos, &sd->oid);
+	if (!known)
+		BUG("blob of change %zu neither read nor known", (size_t)(it - st->items));
+	*info = *known;
+}
+
+static void side_bytes(struct stage *st, const struct side *sd, const char **data, size_t *len)
+{
+	if (sd->want < 0) {
+		*data = sd->data;
+		*len = sd->len;
+	} else {
+		*data = st->wants[sd->want].data;
+		*len = st->wants[sd->want].len;
+	}
+	if (!*data)
+		BUG("text side without bytes");
+}
+
+static void emit_change(struct stage *st, const struct item *it)
+{
+	struct cf_blobinfo o = { 0 }, n = { 0 };
+	msgpack_packer *pk;
+
+	if (it->status != 'A')
+		side_info(st, it, &it->old, &o);
+	if (it->status != 'D')
+		side_info(st, it, &it->new, &n);
+	if (it->status == 'M' && !o.binary && !n.binary) {
+		const char *data;
+		size_t len;
+		uint64_t keep;
+
+		side_bytes(st, &it->old, &data, &len);
+		keep = emit_blob(st, &it->old.oid, data, len, NO_OFF);
+		side_bytes(st, &it->new, &data, &len);
+		emit_blob(st, &it->new.oid, data, len, keep);
+	}
+	pk = cf_writer_begin(&st->w, CF_REC_CHANGE, it->version, it->nfields + 5);
+	cf_buf_add(&st->w.buf, st->buf.buf + it->off, it->len);
+	cf_pack_kv_u64(pk, "old_size", o.size);
+	cf_pack_kv_u64(pk, "new_size", n.size);
+	cf_pack_kv_u64(pk, "old_lines", o.lines);
+	cf_pack_kv_u64(pk, "new_lines", n.lines);
+	cf_pack_kv_bool(pk, "bin", o.binary || n.binary);
+	cf_writer_end(&st->w);
+}
+
+/* Remembers what was read; new sides' bytes go to the cache. */
+static void finish_batch(struct stage *st)
+{
+	for (size_t i = 0; i < st->nr_wants; i++) {
+		struct want *w = &st->wants[i];
+
+		if (w->failed)
+			continue;
+		st->stats.reads += !w->over;
+		st->stats.read_bytes += w->over ? 0 : w->info.size;
+		st->stats.over += w->over;
+		cf_blobinfo_put(&st->infos, &w->oid, &w->info);
+		if (w->data && w->cache)
+			cf_blobcache_put(&st->cache, &w->oid, w->data, w->len);
+		else
+			free(w->data);
+		w->data = NULL;
+	}
+	st->nr_items = 0;
+	st->nr_wants = 0;
+	cf_buf_reset(&st->buf);
+	st->batch_commits = 0;
+}
+
+static void process_batch(struct stage *st)
+{
+	if (!st->nr_items)
+		return;
+	st->stats.batches++;
+	plan(st);
+	if (st->nr_wants)
+		read_wants(st);
+	for (size_t i = 0; i < st->nr_items; i++) {
+		const struct item *it = &st->items[i];
+
+		if (it->status)
+			emit_change(st, it);
+		else
+			cf_writer_raw(&st->w, st->buf.buf + it->off, it->len);
+	}
+	finish_batch(st);
+}
+
+static void start_workers(struct stage *st, const char *gitdir, int n)
+{
+	st->nr_workers = n;
+	st->workers = xcalloc(n, sizeof(*st->workers));
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->go, NULL);
+	pthread_cond_init(&st->done, NULL);
+	for (int i = 0; i < n; i++) {
+		struct worker *wk = &st->workers[i];
+
+		wk->st = st;
+		wk->odb = cf_odb_open(gitdir, 0);
+		if (!wk->odb)
+			die("cannot read the objects of '%s'", gitdir);
+		/* Worker 0 is the main thread itself. */
+		if (i && pthread_create(&wk->thread, NULL, worker_main, wk))
+			die("cannot start a reading thread");
+	}
+}
+
+static void stop_workers(struct stage *st)
+{
+	pthread_mutex_lock(&st->mu);
+	st->quit = 1;
+	pthread_cond_broadcast(&st->go);
+	pthread_mutex_unlock(&st->mu);
+	for (int i = 0; i < st->nr_workers; i++) {
+		if (i)
+			pthread_join(st->workers[i].thread, NULL);
+		cf_odb_free(st->workers[i].odb);
+		cf_buf_release(&st->workers[i].scratch);
+	}
+	free(st->workers);
+}
+
+static void report(const struct stage *st)
+{
+	const struct stats *s = &st->stats;
+	char b1[32], b2[32], b3[32];
+	uint64_t text = s->hits + s->shared + s->misses;
+
+	cf_note("%llu commits, %llu changes in %llu batches",
+		(unsigned long long)s->commits, (unsigned long long)s->changes,
+		(unsigned long long)s->batches);
+	cf_note("blobs read: %llu (%s); numbers known without reading: %llu sides; "
+		"over --max-blob-size: %llu",
+		(unsigned long long)s->reads, cf_size_str(s->read_bytes, b1),
+		(unsigned long long)s->info_hits, (unsigned long long)s->over);
+	cf_note("text sides: %llu; from the blob cache: %llu (%.1f%%, %s); "
+		"shared within a batch: %llu (%.1f%%); read: %llu",
+		(unsigned long long)text, (unsigned long long)s->hits,
+		text ? 100.0 * s->hits / text : 0.0, cf_size_str(s->hit_bytes, b2),
+		(unsigned long long)s->shared, text ? 100.0 * s->shared / text : 0.0,
+		(unsigned long long)s->misses);
+	cf_note("blob cache: %llu evicted, %s held at the end",
+		(unsigned long long)st->cache.evicted, cf_size_str(st->cache.bytes, b3));
+	cf_note("blob records: %llu in the arena, %llu inline (%llu of them beside "
+		"their old side), %s",
+		(unsigned long long)s->arena_blobs, (unsigned long long)s->inline_blobs,
+		(unsigned long long)s->beside, cf_size_str(s->blob_bytes, b1));
+}
+
+static void run(struct stage *st, uint64_t batch_size)
+{
+	struct cf_record rec;
+
+	while (cf_reader_next(&st->reader, &rec)) {
+		if (cf_rec_is(&rec, CF_REC_COMMIT)) {
+			if (st->batch_commits >= batch_size)
+				process_batch(st);
+			st->batch_commits++;
+			st->stats.commits++;
+			cf_rec_oid(&rec, "id", &st->commit);
+			add_raw(st, &rec);
+		} else if (cf_rec_is(&rec, CF_REC_CHANGE)) {
+			add_change(st, &rec);
+		} else {
+			add_raw(st, &rec);
+		}
+		/* Never hold finished work while waiting for input. */
+		if (!cf_reader_ready(&st->reader)) {
+			process_batch(st);
+			cf_writer_flush(&st->w);
+		}
+	}
+	process_batch(st);
+}
+
+int cmd_main(int argc, char **argv)
+{
+	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_MAX };
+	static const struct option longopts[] = {
+		{ "workers", required_argument, NULL, 'j' },
+		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
+		{ "blob-cache-size", required_argument, NULL, OPT_CACHE },
+		{ "blob-arena-size", required_argument, NULL, OPT_ARENA },
+		{ "max-blob-size", required_argument, NULL, OPT_MAX },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct stage st;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t workers = ncpu > 0 ? (uint64_t)ncpu : 1, batch = 100;
+	uint64_t cache = 1ull << 30;
+	git_repository *repo;
+	int c;
+
+	st.arena_size = 4ull << 20;
+	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			workers = cf_opt_uint("--workers", optarg, 1, 256);
+			break;
+		case OPT_BATCH:
+			batch = cf_opt_uint("--commit-batch-size", optarg, 1, 1u << 20);
+			break;
+		case OPT_CACHE:
+			cache = cf_opt_size("--blob-cache-size", optarg);
+			break;
+		case OPT_ARENA:
+			st.arena_size = cf_opt_size("--blob-arena-size", optarg);
+			break;
+		case OPT_MAX:
+			st.max_blob = cf_opt_size("--max-blob-size", optarg);
+			break;
+		case 'v':
+			st.verbose = 1;
+			break;
+		case 'h':
+			cf_usage_exit(usage);
+		default:
+			cf_usage_bad(usage);
+		}
+	}
+	if (argc - optind != 1)
+		usage_error("exactly one REPO is required");
+	if (st.arena_size > (1ull << 40))
+		usage_error("--blob-arena-size: at most 1TiB");
+
+	repo = cf_repo_open(argv[optind]);
+	cf_blobinfo_init(&st.infos);
+	cf_blobcache_init(&st.cache, cache);
+	cf_buf_init(&st.buf, 1 << 16);
+	msgpack_packer_init(&st.pk, &st.buf, buf_write);
+	cf_reader_init(&st.reader, 0);
+	cf_writer_init(&st.w, 1);
+	start_workers(&st, cf_repo_gitdir(repo), (int)workers);
+
+	run(&st, batch);
+
+	cf_writer_flush(&st.w);
+	if (st.verbose)
+		report(&st);
+	stop_workers(&st);
+	cf_writer_release(&st.w);
+	cf_reader_release(&st.reader);
+	cf_arena_destroy(st.arena);
+	cf_blobcache_release(&st.cache);
+	cf_blobinfo_release(&st.infos);
+	cf_buf_release(&st.buf);
+	free(st.items);
+	free(st.wants);
+	free(st.order);
+	free(st.slots);
+	cf_repo_close(repo);
+	return 0;
+}
