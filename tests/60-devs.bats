@@ -224,8 +224,8 @@ devs_changed() {
 @test "devs: -h prints the usage that the man page's SYNOPSIS shows" {
 	run cf-devs -h
 	assert_success
-	assert_line --index 0 "usage: cf-devs [-h]"
-	grep -q '^\.Op Fl h$' "$BATS_TEST_DIRNAME/../man/cf-devs.1"
+	assert_line --index 0 "usage: cf-devs [--state-dir DIR] [--resume FILE]"
+	grep -q '^\.Op Fl -state-dir Ar DIR$' "$BATS_TEST_DIRNAME/../man/cf-devs.1"
 }
 
 @test "devs: a bad option or an argument is a usage error" {

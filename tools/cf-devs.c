@@ -15,18 +15,21 @@
 #include "cf/lang.h"
 #include "cf/reader.h"
 #include "cf/record.h"
+#include "cf/state.h"
 #include "cf/tool.h"
 #include "cf/usage.h"
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-devs [-h]\n"
+"usage: cf-devs [--state-dir DIR] [--resume FILE]\n"
 "\n"
 "Reads a Codefang record stream with line counts (after cf-diff), passes it\n"
 "through and appends a \"devs\" result: commits and lines added, removed and\n"
 "changed per developer, per tick and per language, and bus factors.\n"
 "\n"
-"  -h, --help   show this help\n";
+"      --state-dir DIR  on each barrier, save the state to DIR/chunk-C.state\n"
+"      --resume FILE    start from a saved state (the stream then starts after it)\n"
+"  -h, --help           show this help\n";
 
 struct tick_stat {
 	uint64_t tick, commits, added, removed, changed;
@@ -65,6 +68,8 @@ struct devs {
 	int have_stream;
 	uint64_t tick_size;
 	int64_t t0;
+	uint64_t commits;		/* commit records so far, resumed ones included */
+	int resumed;			/* from a state, before the first commit after it */
 };
 
 /* A contributor to a bus factor: lines touched and output index. */
@@ -211,6 +216,11 @@ static void read_commit(struct devs *d, const struct cf_record *rec)
 	uint32_t nr_parents;
 
 	d->cur_n = cf_rec_u64(rec, "n");
+	if (d->resumed && d->cur_n != d->commits)
+		cf_rec_die(rec, "commit %llu where the resumed state expects commit %llu",
+			   (unsigned long long)d->cur_n, (unsigned long long)d->commits);
+	d->resumed = 0;
+	d->commits++;
 	d->cur_tick = cf_rec_u64(rec, "tick");
 	name = cf_rec_str(rec, "author", &nlen);
 	email = cf_rec_str(rec, "email", &elen);
@@ -402,9 +412,8 @@ static void pack_langs(msgpack_packer *pk, const struct stats *st,
 }
 
 /* [[tick, commits, added, removed, changed], ...] */
-static void pack_ticks(msgpack_packer *pk, const struct stats *st)
+static void pack_tick_series(msgpack_packer *pk, const struct stats *st)
 {
-	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, st->nr_ticks);
 	for (size_t i = 0; i < st->nr_ticks; i++) {
 		const struct tick_stat *t = &st->ticks[i];
@@ -415,6 +424,12 @@ static void pack_ticks(msgpack_packer *pk, const struct stats *st)
 		cf_pack_u64(pk, t->removed);
 		cf_pack_u64(pk, t->changed);
 	}
+}
+
+static void pack_ticks(msgpack_packer *pk, const struct stats *st)
+{
+	cf_pack_str(pk, "ticks");
+	pack_tick_series(pk, st);
 }
 
 static uint64_t first_tick(const struct stats *st)
@@ -481,6 +496,177 @@ static void pack_data(msgpack_packer *pk, const struct devs *d, struct person **
 	free(shares);
 }
 
+/* ---- checkpoints: the whole state, saved on barriers and loaded on resume ---- */
+
+#define STATE_SCHEMA 1
+
+static void pack_stats_state(msgpack_packer *pk, const struct stats *st)
+{
+	uint32_t nl = nr_langs_used(st);
+
+	msgpack_pack_array(pk, 8);
+	cf_pack_u64(pk, st->commits);
+	cf_pack_u64(pk, st->merges);
+	cf_pack_u64(pk, st->files);
+	cf_pack_u64(pk, st->added);
+	cf_pack_u64(pk, st->removed);
+	cf_pack_u64(pk, st->changed);
+	pack_tick_series(pk, st);
+	/* By name: language ids are this build's numbering, names are the contract. */
+	msgpack_pack_map(pk, nl);
+	for (unsigned l = 0; st->langs && l < cf_lang_count(); l++) {
+		const struct lang_stat *ls = &st->langs[l];
+		if (!ls->files)
+			continue;
+		cf_pack_str(pk, cf_lang_name(l));
+		msgpack_pack_array(pk, 4);
+		cf_pack_u64(pk, ls->files);
+		cf_pack_u64(pk, ls->added);
+		cf_pack_u64(pk, ls->removed);
+		cf_pack_u64(pk, ls->changed);
+	}
+}
+
+static void pack_state(msgpack_packer *pk, void *data)
+{
+	const struct devs *d = data;
+
+	msgpack_pack_map(pk, 5);
+	cf_pack_kv_bool(pk, "have_stream", d->have_stream);
+	cf_pack_kv_u64(pk, "tick_size", d->tick_size);
+	cf_pack_kv_i64(pk, "t0", d->t0);
+	cf_pack_str(pk, "total");
+	pack_stats_state(pk, &d->total);
+	/* In first-seen order: the final sort breaks ties by identity, not by this order. */
+	cf_pack_str(pk, "people");
+	msgpack_pack_array(pk, d->nr);
+	for (size_t i = 0; i < d->nr; i++) {
+		const struct person *p = &d->people[i];
+		msgpack_pack_array(pk, 3);
+		cf_pack_strn(pk, p->name, p->name_len);
+		cf_pack_strn(pk, p->email, p->email_len);
+		pack_stats_state(pk, &p->st);
+	}
+}
+
+static uint64_t state_u64_item(const struct cf_state *st, const msgpack_object *o,
+			       const char *what)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		cf_state_die(st, "%s must be an unsigned integer", what);
+	return o->via.u64;
+}
+
+static unsigned lang_by_name(const struct cf_state *st, const msgpack_object *k)
+{
+	size_t len;
+	const char *name = cf_state_bytes(st, k, "a language name", &len);
+
+	for (unsigned l = 0; l < cf_lang_count(); l++)
+		if (strlen(cf_lang_name(l)) == len && !memcmp(cf_lang_name(l), name, len))
+			return l;
+	cf_state_die(st, "unknown language '%.*s'", (int)(len > 64 ? 64 : len), name);
+}
+
+static void load_langs(const struct cf_state *st, const msgpack_object *m, struct stats *out)
+{
+	if (m->type != MSGPACK_OBJECT_MAP)
+		cf_state_die(st, "the languages of a developer must be a map");
+	if (!m->via.map.size)
+		return;
+	out->langs = xcalloc(cf_lang_count(), sizeof(*out->langs));
+	for (uint32_t i = 0; i < m->via.map.size; i++) {
+		const msgpack_object *v = &m->via.map.ptr[i].val;
+		struct lang_stat *ls = &out->langs[lang_by_name(st, &m->via.map.ptr[i].key)];
+		if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size != 4)
+			cf_state_die(st, "a language's counts must be an array of 4");
+		ls->files = state_u64_item(st, &v->via.array.ptr[0], "a file count");
+		ls->added = state_u64_item(st, &v->via.array.ptr[1], "a line count");
+		ls->removed = state_u64_item(st, &v->via.array.ptr[2], "a line count");
+		ls->changed = state_u64_item(st, &v->via.array.ptr[3], "a line count");
+	}
+}
+
+static void load_stats(const struct cf_state *st, const msgpack_object *o, struct stats *out)
+{
+	const msgpack_object *a, *t;
+	uint64_t *fields[] = { &out->commits, &out->merges, &out->files,
+			       &out->added, &out->removed, &out->changed };
+
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 8)
+		cf_state_die(st, "a developer's statistics must be an array of 8");
+	a = o->via.array.ptr;
+	for (int i = 0; i < 6; i++)
+		*fields[i] = state_u64_item(st, &a[i], "a count");
+	t = &a[6];
+	if (t->type != MSGPACK_OBJECT_ARRAY)
+		cf_state_die(st, "a tick series must be an array");
+	out->nr_ticks = out->alloc_ticks = t->via.array.size;
+	out->ticks = xcalloc(out->nr_ticks ? out->nr_ticks : 1, sizeof(*out->ticks));
+	for (size_t i = 0; i < out->nr_ticks; i++) {
+		const msgpack_object *v = &t->via.array.ptr[i];
+		struct tick_stat *ts = &out->ticks[i];
+		if (v->type != MSGPACK_OBJECT_ARRAY || v->via.array.size != 5)
+			cf_state_die(st, "a tick entry must be an array of 5");
+		v = v->via.array.ptr;
+		ts->tick = state_u64_item(st, &v[0], "a tick");
+		ts->commits = state_u64_item(st, &v[1], "a count");
+		ts->added = state_u64_item(st, &v[2], "a count");
+		ts->removed = state_u64_item(st, &v[3], "a count");
+		ts->changed = state_u64_item(st, &v[4], "a count");
+		if (i && ts->tick <= out->ticks[i - 1].tick)
+			cf_state_die(st, "a tick series must be in ascending order");
+	}
+	load_langs(st, &a[7], out);
+}
+
+static void load_state(struct devs *d, const char *path)
+{
+	struct cf_state st;
+	const msgpack_object *people;
+	uint32_t n;
+
+	cf_state_load(&st, path, "devs", STATE_SCHEMA);
+	d->have_stream = cf_state_get(&st, st.data, "have_stream", MSGPACK_OBJECT_BOOLEAN)->via.boolean;
+	d->tick_size = cf_state_u64(&st, st.data, "tick_size");
+	d->t0 = cf_state_i64(&st, st.data, "t0");
+	load_stats(&st, cf_state_get(&st, st.data, "total", MSGPACK_OBJECT_ARRAY), &d->total);
+	people = cf_state_array(&st, st.data, "people", &n);
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *p = &people[i];
+		const char *name, *email;
+		size_t nlen, elen, k;
+		if (p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size != 3)
+			cf_state_die(&st, "a developer must be an array of 3");
+		name = cf_state_bytes(&st, &p->via.array.ptr[0], "a name", &nlen);
+		email = cf_state_bytes(&st, &p->via.array.ptr[1], "an email", &elen);
+		k = person_find(d, name, nlen, email, elen);
+		if (k != d->nr - 1)
+			cf_state_die(&st, "developer %u is listed twice", i);
+		load_stats(&st, &p->via.array.ptr[2], &d->people[k].st);
+	}
+	d->commits = st.commits;
+	d->resumed = 1;
+	cf_state_release(&st);
+}
+
+/*
+ * A barrier: the state is compact already (no per-commit scratch survives a
+ * commit), so hibernating is giving back the slack of the growing arrays;
+ * then the state is saved, and only then is the barrier passed on.
+ */
+static void on_barrier(struct devs *d, const struct cf_record *rec, const char *dir)
+{
+	uint64_t chunk = cf_rec_u64(rec, "chunk"), commits = cf_rec_u64(rec, "commits");
+
+	if (commits != d->commits)
+		cf_rec_die(rec, "barrier after %llu commits, but %llu came before it",
+			   (unsigned long long)commits, (unsigned long long)d->commits);
+	d->in_commit = 0;
+	if (dir)
+		cf_state_save(dir, "devs", STATE_SCHEMA, chunk, commits, pack_state, d);
+}
+
 static void write_result(struct cf_writer *w, const struct devs *d)
 {
 	struct person **order = xcalloc(d->nr ? d->nr : 1, sizeof(*order));
@@ -519,6 +705,8 @@ static void devs_release(struct devs *d)
 int cmd_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "state-dir", required_argument, NULL, 'S' },
+		{ "resume", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -526,16 +714,28 @@ int cmd_main(int argc, char **argv)
 	struct cf_reader r;
 	struct cf_record rec;
 	struct cf_writer w;
+	const char *state_dir = NULL, *resume = NULL;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h')
+		if (c == 'S' && *optarg)
+			state_dir = optarg;
+		else if (c == 'S')
+			usage_error("--state-dir: empty directory name");
+		else if (c == 'R' && *optarg)
+			resume = optarg;
+		else if (c == 'R')
+			usage_error("--resume: empty file name");
+		else if (c == 'h')
 			cf_usage_exit(usage);
-		cf_usage_bad(usage);
+		else
+			cf_usage_bad(usage);
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 
+	if (resume)
+		load_state(&d, resume);
 	cf_reader_init(&r, 0);
 	cf_writer_init(&w, 1);
 	while (cf_reader_next(&r, &rec)) {
@@ -545,7 +745,12 @@ int cmd_main(int argc, char **argv)
 			read_change(&d, &rec);
 		else if (cf_rec_is(&rec, CF_REC_STREAM))
 			read_stream(&d, &rec);
+		else if (cf_rec_is(&rec, CF_REC_BARRIER))
+			on_barrier(&d, &rec, state_dir);
 		cf_writer_raw(&w, rec.raw, rec.raw_len);
+		/* A barrier tells the driver a chunk is saved: it must not wait in a buffer. */
+		if (cf_rec_is(&rec, CF_REC_BARRIER))
+			cf_writer_flush(&w);
 	}
 	write_result(&w, &d);
 	cf_writer_release(&w);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "cf/json.h"
 #include "cf/reader.h"
 #include "cf/record.h"
+#include "cf/size.h"
 #include "cf/tool.h"
 #include "cf/usage.h"
 #include "cf/writer.h"
@@ -35,6 +37,8 @@ static const char usage[] =
 "\n"
 "  -f, --format FMT  json (default), yaml, text or msgpack\n"
 "  -o, --output FILE write FILE atomically instead of standard output\n"
+"      --barrier-fd N  on each barrier record, write \"chunk C commits K last ID\"\n"
+"                    to file descriptor N (for cf-run's checkpoints)\n"
 "  -h, --help        show this help\n";
 
 enum format { FMT_JSON, FMT_YAML, FMT_TEXT, FMT_MSGPACK };
@@ -57,6 +61,7 @@ struct input {
 	int nr_arenas;
 	int announced;			/* the stream record gave "commits" */
 	uint64_t want_commits, commits;	/* announced, and seen */
+	int barrier_fd;			/* -1: none */
 };
 
 static void keep(struct kept *k, const struct cf_record *rec)
@@ -133,6 +138,34 @@ static void blob_record(struct input *in, const struct cf_record *rec)
 	cf_rec_die(rec, "arena %llu was not announced", (unsigned long long)id);
 }
 
+/*
+ * A barrier reached the end of the pipeline: every stage before has passed
+ * it on, so every analyzer has saved its state for the chunk.
+ */
+static void report_barrier(const struct input *in, const struct cf_record *rec)
+{
+	char hex[CF_OID_HEXSZ + 1], line[128];
+	struct cf_oid last;
+	uint64_t chunk = cf_rec_u64(rec, "chunk"), commits = cf_rec_u64(rec, "commits");
+	int len;
+
+	cf_rec_oid(rec, "last", &last);
+	if (in->barrier_fd < 0)
+		return;
+	len = snprintf(line, sizeof(line), "chunk %llu commits %llu last %s\n",
+		       (unsigned long long)chunk, (unsigned long long)commits,
+		       cf_oid_to_hex(&last, hex));
+	for (char *p = line; len > 0; ) {
+		ssize_t n = write(in->barrier_fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno("cannot write to --barrier-fd %d", in->barrier_fd);
+		p += n;
+		len -= n;
+	}
+}
+
 static void read_input(struct input *in, int fd)
 {
 	struct cf_reader r;
@@ -146,7 +179,13 @@ static void read_input(struct input *in, int fd)
 			keep(&in->stream, &rec);
 			in->announced = cf_rec_u64_opt(&rec, "commits", &in->want_commits);
 		} else if (cf_rec_is(&rec, CF_REC_COMMIT)) {
+			uint64_t n;
+			/* A resumed stream starts at commit n, not 0: it is not shorter. */
 			in->commits++;
+			if (cf_rec_u64_opt(&rec, "n", &n) && n < UINT64_MAX && n + 1 > in->commits)
+				in->commits = n + 1;
+		} else if (cf_rec_is(&rec, CF_REC_BARRIER)) {
+			report_barrier(in, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_ARENA))
 			arena_record(in, &rec);
 		else if (cf_rec_is(&rec, CF_REC_BLOB))
@@ -893,17 +932,27 @@ static void release_input(struct input *in)
 	}
 }
 
+static int open_barrier_fd(const char *arg)
+{
+	int fd = (int)cf_opt_uint("--barrier-fd", arg, 3, INT_MAX);
+
+	if (fcntl(fd, F_GETFD) < 0)
+		usage_error("--barrier-fd: %d is not an open file descriptor", fd);
+	return fd;
+}
+
 int cmd_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "barrier-fd", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum format fmt = FMT_JSON;
 	const char *output = NULL;
-	struct input in = { 0 };
+	struct input in = { .barrier_fd = -1 };
 	struct cf_buf doc = CF_BUF_INIT;
 	int c;
 
@@ -916,6 +965,9 @@ int cmd_main(int argc, char **argv)
 			if (!*optarg)
 				usage_error("-o: empty file name");
 			output = optarg;
+			break;
+		case 'B':
+			in.barrier_fd = open_barrier_fd(optarg);
 			break;
 		case 'h':
 			cf_usage_exit(usage);

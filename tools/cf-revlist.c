@@ -43,6 +43,10 @@ static const char usage[] =
 "      --tick-size HOURS   length of a tick (default 24)\n"
 "      --no-mailmap        do not resolve identities through .mailmap\n"
 "      --allow-shallow     walk a shallow repository as far as it goes\n"
+"      --count             print the number of commits and exit\n"
+"      --chunk-size N      a \"barrier\" record after every N commits (streaming)\n"
+"      --resume-after K    leave out the first K commits (ticks and barriers\n"
+"                          are numbered as in the whole walk)\n"
 "  -h, --help              show this help\n"
 "\n"
 "DATE is YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[Z|+hh:mm|-hh:mm] (UTC unless a zone\n"
@@ -58,6 +62,9 @@ struct options {
 	uint64_t max_count;	/* UINT64_MAX: unlimited */
 	uint64_t skip;
 	uint64_t tick_size;	/* seconds */
+	uint64_t chunk_size;	/* 0: no barriers */
+	uint64_t resume_after;
+	int count;
 };
 
 /* ---- dates ---- */
@@ -686,6 +693,23 @@ static void write_commit(struct emitter *e, struct graph *g, uint32_t i, uint64_
 	git_commit_free(c);
 }
 
+/*
+ * The end of a chunk, after its last commit; none at the end of the stream,
+ * where the results follow anyway.
+ */
+static void write_barrier(struct emitter *e, const struct graph *g, uint32_t i,
+			  uint64_t done, uint64_t chunk_size)
+{
+	msgpack_packer *pk = cf_writer_begin(&e->w, CF_REC_BARRIER, 1, 3);
+
+	cf_pack_kv_u64(pk, "chunk", done / chunk_size - 1);
+	cf_pack_kv_u64(pk, "commits", done);
+	cf_pack_kv_oid(pk, "last", &g->nodes[i].oid);
+	cf_writer_end(&e->w);
+	/* The driver learns that a chunk is done from the barrier: send it now. */
+	cf_writer_flush(&e->w);
+}
+
 static void write_all(struct walk *w, const struct options *opt, const char *range,
 		      const struct cf_oid *head)
 {
@@ -700,8 +724,17 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 	if (opt->mailmap)
 		e.mailmap = cf_mailmap_load(repo);
 	write_stream(&e, repo, range, head, opt, w->nr);
-	for (size_t j = 0; j < w->nr; j++)
-		write_commit(&e, w->g, w->list[j], j);
+	for (size_t j = 0; j < w->nr; j++) {
+		uint64_t done = j + 1;
+		/* Resuming: the commits left out still move the tick on. */
+		if (j < opt->resume_after)
+			next_tick(&e, w->g->nodes[w->list[j]].date);
+		else
+			write_commit(&e, w->g, w->list[j], j);
+		if (opt->chunk_size && j >= opt->resume_after && done < w->nr &&
+		    !(done % opt->chunk_size))
+			write_barrier(&e, w->g, w->list[j], done, opt->chunk_size);
+	}
 	cf_writer_release(&e.w);
 	cf_mailmap_free(e.mailmap);
 }
@@ -710,7 +743,8 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 
 enum {
 	OPT_FIRST_PARENT = 256, OPT_FULL_HISTORY, OPT_SINCE, OPT_UNTIL, OPT_SKIP,
-	OPT_TICK_SIZE, OPT_NO_MAILMAP, OPT_ALLOW_SHALLOW,
+	OPT_TICK_SIZE, OPT_NO_MAILMAP, OPT_ALLOW_SHALLOW, OPT_COUNT, OPT_CHUNK_SIZE,
+	OPT_RESUME_AFTER,
 };
 
 static void parse_options(int argc, char **argv, struct options *opt)
@@ -725,6 +759,9 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		{ "tick-size", required_argument, NULL, OPT_TICK_SIZE },
 		{ "no-mailmap", no_argument, NULL, OPT_NO_MAILMAP },
 		{ "allow-shallow", no_argument, NULL, OPT_ALLOW_SHALLOW },
+		{ "count", no_argument, NULL, OPT_COUNT },
+		{ "chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
+		{ "resume-after", required_argument, NULL, OPT_RESUME_AFTER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -744,6 +781,13 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_NO_MAILMAP: opt->mailmap = 0; break;
 		case OPT_ALLOW_SHALLOW: opt->allow_shallow = 1; break;
+		case OPT_COUNT: opt->count = 1; break;
+		case OPT_CHUNK_SIZE:
+			opt->chunk_size = cf_opt_uint("--chunk-size", optarg, 1, UINT32_MAX);
+			break;
+		case OPT_RESUME_AFTER:
+			opt->resume_after = cf_opt_uint("--resume-after", optarg, 0, UINT32_MAX);
+			break;
 		case 'h': cf_usage_exit(usage);
 		default: cf_usage_bad(usage);
 		}
@@ -804,7 +848,13 @@ int cmd_main(int argc, char **argv)
 	w.g = &g;
 	w.opt = &opt;
 	walk_commits(&w, &head, has_hide ? &hide : NULL);
-	write_all(&w, &opt, range, &head);
+	if (opt.resume_after > w.nr)
+		die("--resume-after %llu: the walk has only %zu commits",
+		    (unsigned long long)opt.resume_after, w.nr);
+	if (opt.count)
+		printf("%zu\n", w.nr);
+	else
+		write_all(&w, &opt, range, &head);
 
 	free(w.list);
 	free(w.stack);

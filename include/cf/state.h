@@ -50,6 +50,7 @@ struct cf_state {
 	uint64_t commits;
 	unsigned schema;
 	const msgpack_object *data;
+	char *path;		/* for messages */
 };
 
 /*
@@ -59,5 +60,22 @@ struct cf_state {
 void cf_state_load(struct cf_state *st, const char *path, const char *analyzer,
 		   unsigned schema);
 void cf_state_release(struct cf_state *st);
+
+/*
+ * Reading a loaded state's data: a missing key or a wrong type is an error
+ * (exit 3) that names the state file and the key.
+ */
+_Noreturn void cf_state_die(const struct cf_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+const msgpack_object *cf_state_get(const struct cf_state *st, const msgpack_object *map,
+				   const char *key, msgpack_object_type type);
+uint64_t cf_state_u64(const struct cf_state *st, const msgpack_object *map, const char *key);
+int64_t cf_state_i64(const struct cf_state *st, const msgpack_object *map, const char *key);
+/* An array's items; *n is its size. */
+const msgpack_object *cf_state_array(const struct cf_state *st, const msgpack_object *map,
+				     const char *key, uint32_t *n);
+/* The bytes of a str or bin value, not NUL-terminated. */
+const char *cf_state_bytes(const struct cf_state *st, const msgpack_object *o,
+			   const char *what, size_t *len);
 
 #endif
