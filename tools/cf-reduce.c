@@ -729,6 +729,94 @@ static void text_devs(struct cf_buf *out, const msgpack_object *d)
 	devs_languages(out, get_type(d, "languages", MSGPACK_OBJECT_MAP));
 }
 
+/* "  commits 64, files 9, ..." from numbers and array sizes of d. */
+static void add_sizes(struct cf_buf *out, const msgpack_object *d,
+		      const char *const *keys, const char *const *labels)
+{
+	size_t start = out->len;
+	const msgpack_object *o;
+
+	cf_buf_addstr(out, " ");
+	for (int i = 0; keys[i]; i++) {
+		o = d ? cf_obj_get(d, keys[i]) : NULL;
+		if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			cf_buf_addf(out, " %s %llu,", labels[i], (unsigned long long)o->via.u64);
+		else if (o && o->type == MSGPACK_OBJECT_ARRAY)
+			cf_buf_addf(out, " %s %u,", labels[i], o->via.array.size);
+	}
+	if (out->buf[out->len - 1] == ',')
+		out->len--;
+	end_line(out, start);
+}
+
+/* A string field at the end of a line: fitted, not padded. */
+static void last_cell(struct cf_buf *out, const msgpack_object *map, const char *key,
+		      size_t width)
+{
+	const msgpack_object *o = get_type(map, key, MSGPACK_OBJECT_STR);
+
+	if (o)
+		add_fit(out, o->via.str.ptr, o->via.str.size, width);
+}
+
+/* The top pairs: co-changes, strength and both paths. */
+static void text_couples(struct cf_buf *out, const msgpack_object *d)
+{
+	static const char *const keys[] = {
+		"commits", "skipped_commits", "max_changes", "files", "matrix", "people", NULL
+	};
+	static const char *const labels[] = {
+		"commits", "skipped", "cap", "files", "coupled pairs", "people", NULL
+	};
+	const msgpack_object *top = get_type(d, "top", MSGPACK_OBJECT_ARRAY);
+
+	add_sizes(out, d, keys, labels);
+	if (!top || !top->via.array.size)
+		return;
+	cf_buf_addstr(out, "\n  co-changes  strength  file 1                                file 2\n");
+	for (uint32_t i = 0; i < top->via.array.size && i < TOP; i++) {
+		const msgpack_object *t = &top->via.array.ptr[i];
+		const msgpack_object *st = get_type(t, "strength", MSGPACK_OBJECT_FLOAT64);
+		size_t start = out->len;
+		cell_u64(out, t, "co_changes", 12);
+		if (st)
+			cf_buf_addf(out, "%10.3f  ", st->via.f64);
+		else
+			cf_buf_addf(out, "%10s  ", "");
+		cell_str(out, t, "file1", 36);
+		cf_buf_addstr(out, "  ");
+		last_cell(out, t, "file2", 36);
+		end_line(out, start);
+	}
+	if (top->via.array.size > TOP)
+		cf_buf_addf(out, "  \xe2\x80\xa6 %u more\n", top->via.array.size - TOP);
+}
+
+/* The hotspots: commits, churn and path. */
+static void text_file_history(struct cf_buf *out, const msgpack_object *d)
+{
+	static const char *const keys[] = { "commits", "files", "people", NULL };
+	static const char *const labels[] = { "commits", "files", "people", NULL };
+	const msgpack_object *hot = get_type(d, "hotspots", MSGPACK_OBJECT_ARRAY);
+
+	add_sizes(out, d, keys, labels);
+	if (!hot || !hot->via.array.size)
+		return;
+	cf_buf_addstr(out, "\n  hotspots    commits     churn  path\n");
+	for (uint32_t i = 0; i < hot->via.array.size && i < TOP; i++) {
+		const msgpack_object *h = &hot->via.array.ptr[i];
+		size_t start = out->len;
+		cf_buf_addf(out, "  %8u", i + 1);
+		cell_u64(out, h, "commits", 11);
+		cell_u64(out, h, "churn", 10);
+		cf_buf_addstr(out, "  ");
+		last_cell(out, h, "path", 70);
+		end_line(out, start);
+	}
+	if (hot->via.array.size > TOP)
+		cf_buf_addf(out, "  \xe2\x80\xa6 %u more\n", hot->via.array.size - TOP);
+}
+
 static void generic(struct cf_buf *out, const msgpack_object *o, int depth);
 
 static int is_container(const msgpack_object *o)
@@ -807,6 +895,10 @@ static void render_text(struct cf_buf *out, const msgpack_object *doc)
 			text_burndown(out, v);
 		else if (key_is(k, "devs"))
 			text_devs(out, v);
+		else if (key_is(k, "couples"))
+			text_couples(out, v);
+		else if (key_is(k, "file-history"))
+			text_file_history(out, v);
 		else
 			generic(out, v, 1);
 	}

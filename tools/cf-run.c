@@ -33,7 +33,8 @@ static const char usage[] =
 "Runs the history pipeline over REPO (default \".\") and prints the analyzers'\n"
 "results as one document.\n"
 "\n"
-"  -a, --analyzers LIST       comma-separated: burndown, devs (default burndown)\n"
+"  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history\n"
+"                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
 "      --range RANGE          a revision or A..B (default HEAD)\n"
@@ -59,7 +60,15 @@ static const char usage[] =
 
 #define MAX_STAGES 16
 
-static const char *const known_analyzers[] = { "burndown", "devs", NULL };
+/* The analyzers -a knows, and the stage of each. */
+static const char *const known_analyzers[][2] = {
+	{ "burndown", "cf-burndown" },
+	{ "devs", "cf-devs" },
+	{ "couples", "cf-couples" },
+	{ "file-history", "cf-file-history" },
+	{ NULL, NULL },
+};
+#define KNOWN_ANALYZERS "burndown, devs, couples, file-history"
 
 /* A NULL-terminated argument vector that owns its strings. */
 struct args {
@@ -125,12 +134,13 @@ static volatile sig_atomic_t got_signal, stop_phase;
 #define GRACE_SECONDS 2
 #define TERM_SECONDS 10
 
-static int is_known(const char *name)
+/* The analyzer's entry in known_analyzers, or -1. */
+static int known_index(const char *name)
 {
-	for (int i = 0; known_analyzers[i]; i++)
-		if (!strcmp(known_analyzers[i], name))
-			return 1;
-	return 0;
+	for (int i = 0; known_analyzers[i][0]; i++)
+		if (!strcmp(known_analyzers[i][0], name))
+			return i;
+	return -1;
 }
 
 static void parse_analyzers(struct options *o, const char *list)
@@ -139,16 +149,17 @@ static void parse_analyzers(struct options *o, const char *list)
 
 	o->nr_analyzers = 0;
 	for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (!is_known(p))
-			usage_error("-a: unknown analyzer '%s' (known: burndown, devs)", p);
+		int k = known_index(p);
+		if (k < 0)
+			usage_error("-a: unknown analyzer '%s' (known: " KNOWN_ANALYZERS ")", p);
 		for (int i = 0; i < o->nr_analyzers; i++)
 			if (!strcmp(o->analyzers[i], p))
 				usage_error("-a: analyzer '%s' is listed twice", p);
-		o->analyzers[o->nr_analyzers++] = strcmp(p, "burndown") ? "devs" : "burndown";
+		o->analyzers[o->nr_analyzers++] = known_analyzers[k][0];
 	}
 	free(copy);
 	if (!o->nr_analyzers)
-		usage_error("-a: no analyzer given (known: burndown, devs)");
+		usage_error("-a: no analyzer given (known: " KNOWN_ANALYZERS ")");
 }
 
 static void check_format(const char *f)
@@ -447,7 +458,7 @@ static int build_stages(struct stage *stages, const struct options *o)
 	for (int i = 0; i < 4; i++)
 		stages[n++].name = head[i];
 	for (int i = 0; i < o->nr_analyzers; i++)
-		stages[n++].name = !strcmp(o->analyzers[i], "burndown") ? "cf-burndown" : "cf-devs";
+		stages[n++].name = known_analyzers[known_index(o->analyzers[i])][1];
 	stages[n++].name = "cf-reduce";
 	for (int i = 0; i < n; i++) {
 		cf_buf_init(&stages[i].path, 0);
