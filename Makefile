@@ -88,6 +88,8 @@ $(BIN)/cf-%: $(BUILD)/tools/cf-%.o $(LIBCF)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_CFLAGS) $< $(LIBCF) $(LDLIBS) -o $@
 
+include mk/treesitter.mk
+
 $(BIN)/codefang: $(BIN)/cf-run
 	ln -sf cf-run $@
 
