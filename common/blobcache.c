@@ -153,19 +153,41 @@ const char *cf_blobcache_get(struct cf_blobcache *c, const struct cf_oid *oid, s
 	return n->data;
 }
 
+static void unlink_node(struct cf_blobcache *c, struct cf_blobcache_node **p)
+{
+	struct cf_blobcache_node *n = *p;
+
+	*p = n->chain;
+	unlink_lru(c, n);
+	c->bytes -= n->len;
+	c->nr--;
+	free(n->data);
+	free(n);
+}
+
 static void evict(struct cf_blobcache *c, struct cf_blobcache_node *n)
 {
 	struct cf_blobcache_node **p = bucket(c, &n->oid);
 
 	while (*p != n)
 		p = &(*p)->chain;
-	*p = n->chain;
-	unlink_lru(c, n);
-	c->bytes -= n->len;
-	c->nr--;
+	unlink_node(c, p);
 	c->evicted++;
-	free(n->data);
-	free(n);
+}
+
+void cf_blobcache_drop(struct cf_blobcache *c, const struct cf_oid *oid)
+{
+	struct cf_blobcache_node **p;
+
+	if (!c->nr)
+		return;
+	for (p = bucket(c, oid); *p; p = &(*p)->chain) {
+		if (!cf_oid_cmp(&(*p)->oid, oid)) {
+			unlink_node(c, p);
+			c->dropped++;
+			return;
+		}
+	}
 }
 
 static void rehash(struct cf_blobcache *c)

@@ -87,6 +87,8 @@ struct stats {
 	uint64_t beside;		/* inline: would not fit beside its old side */
 };
 
+struct fate;
+
 struct worker {
 	pthread_t thread;
 	struct stage *st;
@@ -114,6 +116,8 @@ struct stage {
 	size_t alloc_order;
 	uint32_t *slots;	/* want index + 1, by oid: dedupes a batch's reads */
 	size_t nr_slots;
+	struct fate *fates;	/* nr_slots of them, by oid, at the batch's end */
+	size_t alloc_fates;
 	uint64_t batch_commits;
 	struct cf_oid commit;	/* the last commit record's id */
 
@@ -539,9 +543,62 @@ static void emit_change(struct stage *st, const struct item *it)
 	cf_writer_end(&st->w);
 }
 
+/* The last thing the batch did with a blob: (re)placed it at a path, or replaced it. */
+struct fate {
+	const struct cf_oid *oid;
+	int live;
+};
+
+static void set_fate(struct stage *st, const struct cf_oid *oid, int live)
+{
+	size_t mask = st->nr_slots - 1, i = cf_oid_hash(oid) & mask;
+
+	for (; st->fates[i].oid; i = (i + 1) & mask)
+		if (!cf_oid_cmp(st->fates[i].oid, oid))
+			break;
+	st->fates[i].oid = oid;
+	st->fates[i].live = live;
+}
+
+static int is_live(const struct stage *st, const struct cf_oid *oid)
+{
+	size_t mask = st->nr_slots - 1, i = cf_oid_hash(oid) & mask;
+
+	for (; st->fates[i].oid; i = (i + 1) & mask)
+		if (!cf_oid_cmp(st->fates[i].oid, oid))
+			return st->fates[i].live;
+	return 0;
+}
+
+/*
+ * Once a blob was an old side its path has moved on (or was deleted): unless
+ * a later change of the batch brings the same bytes back (a revert, a
+ * rename), nothing is expected to ask for them again, and caching them would
+ * only push out blobs that will be.  A copy of the file at another path loses
+ * its cached bytes too; it is read again if modified: slower, never wrong.
+ * Afterwards is_live() says which of the batch's new sides to cache.
+ */
+static void drop_consumed(struct stage *st)
+{
+	CF_ALLOC_GROW(st->fates, st->nr_slots, st->alloc_fates);
+	memset(st->fates, 0, st->nr_slots * sizeof(*st->fates));
+	for (size_t n = 0; n < st->nr_items; n++) {
+		const struct item *it = &st->items[n];
+
+		if (it->status && it->status != 'A')
+			set_fate(st, &it->old.oid, 0);
+		if (it->status && it->status != 'D')
+			set_fate(st, &it->new.oid, 1);
+	}
+	for (size_t i = 0; i < st->nr_slots; i++)
+		if (st->fates[i].oid && !st->fates[i].live)
+			cf_blobcache_drop(&st->cache, st->fates[i].oid);
+}
+
 /* Remembers what was read; new sides' bytes go to the cache. */
 static void finish_batch(struct stage *st)
 {
+	drop_consumed(st);
 	for (size_t i = 0; i < st->nr_wants; i++) {
 		struct want *w = &st->wants[i];
 
@@ -551,7 +608,7 @@ static void finish_batch(struct stage *st)
 		st->stats.read_bytes += w->over ? 0 : w->info.size;
 		st->stats.over += w->over;
 		cf_blobinfo_put(&st->infos, &w->oid, &w->info);
-		if (w->data && w->cache)
+		if (w->data && w->cache && is_live(st, &w->oid))
 			cf_blobcache_put(&st->cache, &w->oid, w->data, w->len);
 		else
 			free(w->data);
@@ -636,8 +693,9 @@ static void report(const struct stage *st)
 		text ? 100.0 * s->hits / text : 0.0, cf_size_str(s->hit_bytes, b2),
 		(unsigned long long)s->shared, text ? 100.0 * s->shared / text : 0.0,
 		(unsigned long long)s->misses);
-	cf_note("blob cache: %llu evicted, %s held at the end",
-		(unsigned long long)st->cache.evicted, cf_size_str(st->cache.bytes, b3));
+	cf_note("blob cache: %llu evicted, %llu dropped after use, %s held at the end",
+		(unsigned long long)st->cache.evicted, (unsigned long long)st->cache.dropped,
+		cf_size_str(st->cache.bytes, b3));
 	cf_note("blob records: %llu in the arena, %llu inline (%llu of them beside "
 		"their old side), %s",
 		(unsigned long long)s->arena_blobs, (unsigned long long)s->inline_blobs,
@@ -747,6 +805,7 @@ int cmd_main(int argc, char **argv)
 	free(st.wants);
 	free(st.order);
 	free(st.slots);
+	free(st.fates);
 	cf_repo_close(repo);
 	return 0;
 }

@@ -10,7 +10,9 @@
  *
  * struct cf_blobcache keeps blob bytes, least recently used first out,
  * within a byte budget: the new side of a modification is the old side of
- * the next modification of the same path, which is the main reuse.
+ * the next modification of the same path, which is the main reuse.  Once a
+ * blob has served as an old side its path has moved on, so the stage drops
+ * it (cf_blobcache_drop()) instead of letting dead blobs fill the budget.
  *
  * Neither is thread-safe: the stage's main thread owns them.  Ownership:
  * cf_blobcache_put() takes the malloc'd buffer it is given (and frees it at
@@ -49,6 +51,7 @@ struct cf_blobcache {
 	struct cf_blobcache_node *mru, *lru;
 	uint64_t bytes, budget;
 	uint64_t evicted;	/* blobs dropped to stay within the budget */
+	uint64_t dropped;	/* blobs dropped by cf_blobcache_drop() */
 };
 
 /* A budget of 0 keeps nothing. */
@@ -57,6 +60,8 @@ void cf_blobcache_release(struct cf_blobcache *c);
 /* The cached bytes (made most recently used), or NULL. */
 const char *cf_blobcache_get(struct cf_blobcache *c, const struct cf_oid *oid, size_t *len);
 void cf_blobcache_put(struct cf_blobcache *c, const struct cf_oid *oid, char *data, size_t len);
+/* Forgets oid's bytes, if cached: no path is expected to need them again. */
+void cf_blobcache_drop(struct cf_blobcache *c, const struct cf_oid *oid);
 
 /* Line count as cf-records(5) defines it: newlines, plus a last line without one. */
 uint64_t cf_count_lines(const char *data, size_t len);
