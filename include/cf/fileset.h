@@ -91,8 +91,8 @@ struct cf_fs_touch *cf_fs_touch(struct cf_fs_touches *t, uint32_t who);
 /*
  * A change record's lines: its 'add' and 'del' (required: the stream must
  * have gone through cf-diff) and the changed lines, the sum over its hunks
- * of min(old count, new count).  Hunks that do not add up to add and del
- * are an error (exit 3).
+ * of min(old count, new count), at most add and del (which cf-diff
+ * --exact-numstat takes from git's numstat rather than the hunks).
  */
 void cf_fs_lines(const struct cf_record *rec, uint64_t *add, uint64_t *del,
 		 uint64_t *changed);
