@@ -272,7 +272,7 @@ OUT
 
 @test "usage errors exit 2" {
 	run -2 --separate-stderr cf-reduce -f xml
-	assert_equal "$stderr" "cf-reduce: usage: -f: unknown format 'xml' (known: json, yaml, text, msgpack)
+	assert_equal "$stderr" "cf-reduce: usage: -f: unknown format 'xml' (known: json, yaml, text, plot, msgpack)
 Try 'cf-reduce -h' for more information."
 	run -2 cf-reduce extra
 }

@@ -25,6 +25,7 @@
 #include "cf/arena.h"
 #include "cf/buf.h"
 #include "cf/diffcache.h"
+#include "cf/progress.h"
 #include "cf/reader.h"
 #include "cf/record.h"
 #include "cf/size.h"
@@ -46,6 +47,7 @@ static const char usage[] =
 "      --patience             use the patience diff algorithm\n"
 "      --minimal              spend extra time to find the smallest diff\n"
 "      --exact-numstat        add/del as git --numstat, not as the hunks sum\n"
+"      --progress             name the commit and file of a diff that takes over 5 s\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
 
@@ -82,6 +84,7 @@ struct item {
 	uint64_t add, del;
 	size_t hunk, nhunk;	/* uint32 in the hunk store */
 	struct cf_oid old_oid, new_oid;
+	struct cf_oid commit;	/* for the heartbeat */
 	struct blob old, new;
 };
 
@@ -166,6 +169,8 @@ static struct cf_diffcache *cache;
 static struct cf_writer out;
 static struct stats stats;
 static uint64_t batch_commits = 100;
+static struct cf_heartbeat *heartbeat;	/* --progress */
+static struct cf_oid current_commit;
 
 static int on_hunk(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
 {
@@ -310,6 +315,8 @@ static void diff_item(struct worker *w, struct item *it)
 
 	it->store = (int)(w - w->pool->w);
 	it->hunk = w->h.nr;
+	cf_heartbeat_enter(heartbeat, (unsigned)it->store, &it->commit,
+			   b->paths.buf + it->path, it->path_len);
 	rc = diff_blobs(w, it, cut, on_hunk, &w->h);
 	if (!rc && cut && w->pool->exact_numstat) {
 		/* git's numstat diffs the whole blobs: count those hunks. */
@@ -327,6 +334,7 @@ static void diff_item(struct worker *w, struct item *it)
 				 e && e->message ? e->message : "unknown libgit2 error");
 		w->h.nr = it->hunk;
 	}
+	cf_heartbeat_leave(heartbeat, (unsigned)it->store);
 	it->nhunk = w->h.nr - it->hunk;
 	sum_hunks(it, w->h.v + it->hunk);
 	if (it->exact) {
@@ -716,6 +724,7 @@ static void add_change(struct batch *b, const struct cf_record *rec)
 	copy_change(b, it, rec);
 	it->path = b->paths.len;
 	it->path_len = plen;
+	it->commit = current_commit;
 	cf_buf_add(&b->paths, path, plen);
 	stats.changes++;
 	if (slen == 1 && s[0] == 'A') {
@@ -825,6 +834,8 @@ static void read_stream(struct cf_reader *r)
 			if (b->commits >= batch_commits)
 				run_batch(b);
 			b->commits++;
+			if (heartbeat)
+				cf_rec_oid_opt(&rec, "id", &current_commit);
 			add_pass(b, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_ARENA)) {
 			add_arena(&rec);
@@ -872,6 +883,7 @@ enum {
 	OPT_PATIENCE,
 	OPT_MINIMAL,
 	OPT_EXACT,
+	OPT_PROGRESS,
 };
 
 int cmd_main(int argc, char **argv)
@@ -884,6 +896,7 @@ int cmd_main(int argc, char **argv)
 		{ "patience", no_argument, NULL, OPT_PATIENCE },
 		{ "minimal", no_argument, NULL, OPT_MINIMAL },
 		{ "exact-numstat", no_argument, NULL, OPT_EXACT },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -891,7 +904,7 @@ int cmd_main(int argc, char **argv)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t workers = cpus > 0 ? (uint64_t)cpus : 1, cache_size = 10000;
 	uint32_t algo = 0, minimal = 0;
-	int c, verbose = 0;
+	int c, verbose = 0, progress = 0;
 	struct cf_reader r;
 
 	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
@@ -918,6 +931,9 @@ int cmd_main(int argc, char **argv)
 		case OPT_EXACT:
 			pool.exact_numstat = 1;
 			break;
+		case OPT_PROGRESS:
+			progress = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -938,9 +954,11 @@ int cmd_main(int argc, char **argv)
 	stats.start = now();
 	cache = cf_diffcache_new(cache_size);
 	pool_start(&pool, (int)workers, algo | minimal);
+	heartbeat = cf_heartbeat_start(progress, (unsigned)workers);
 	cf_reader_init(&r, 0);
 	cf_writer_init(&out, 1);
 	read_stream(&r);
+	cf_heartbeat_stop(heartbeat);
 	cf_writer_release(&out);
 	pool_stop(&pool);
 	if (verbose)

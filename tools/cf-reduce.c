@@ -23,25 +23,30 @@
 #include "cf/arena.h"
 #include "cf/buf.h"
 #include "cf/json.h"
+#include "cf/plot.h"
+#include "cf/progress.h"
 #include "cf/reader.h"
 #include "cf/record.h"
+#include "cf/report.h"
 #include "cf/size.h"
 #include "cf/tool.h"
 #include "cf/usage.h"
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-reduce [-f json|yaml|text|msgpack] [-o FILE]\n"
+"usage: cf-reduce [-f json|yaml|text|plot|msgpack] [-o FILE]\n"
 "\n"
 "Renders the analyzers' results of a Codefang stream as one document.\n"
 "\n"
-"  -f, --format FMT  json (default), yaml, text or msgpack\n"
+"  -f, --format FMT  json (default), yaml, text, plot (one HTML page) or msgpack\n"
 "  -o, --output FILE write FILE atomically instead of standard output\n"
 "      --barrier-fd N  on each barrier record, write \"chunk C commits K last ID\"\n"
 "                    to file descriptor N (for cf-run's checkpoints)\n"
+"      --progress    show progress on standard error even when it is not a terminal\n"
+"      --quiet       show no progress\n"
 "  -h, --help        show this help\n";
 
-enum format { FMT_JSON, FMT_YAML, FMT_TEXT, FMT_MSGPACK };
+enum format { FMT_JSON, FMT_YAML, FMT_TEXT, FMT_PLOT, FMT_MSGPACK };
 
 /* A record kept past the reader's lifetime: its own copy, decoded again at the end. */
 struct kept {
@@ -62,6 +67,7 @@ struct input {
 	int announced;			/* the stream record gave "commits" */
 	uint64_t want_commits, commits;	/* announced, and seen */
 	int barrier_fd;			/* -1: none */
+	struct cf_progress progress;	/* commits seen of those announced */
 };
 
 static void keep(struct kept *k, const struct cf_record *rec)
@@ -178,20 +184,27 @@ static void read_input(struct input *in, int fd)
 		} else if (cf_rec_is(&rec, CF_REC_STREAM) && !in->stream.raw) {
 			keep(&in->stream, &rec);
 			in->announced = cf_rec_u64_opt(&rec, "commits", &in->want_commits);
+			if (in->announced)
+				cf_progress_total(&in->progress, in->want_commits);
 		} else if (cf_rec_is(&rec, CF_REC_COMMIT)) {
 			uint64_t n;
 			/* A resumed stream starts at commit n, not 0: it is not shorter. */
 			in->commits++;
 			if (cf_rec_u64_opt(&rec, "n", &n) && n < UINT64_MAX && n + 1 > in->commits)
 				in->commits = n + 1;
+			cf_progress_set(&in->progress, in->commits);
 		} else if (cf_rec_is(&rec, CF_REC_BARRIER)) {
+			uint64_t chunk;
 			report_barrier(in, &rec);
+			if (cf_rec_u64_opt(&rec, "chunk", &chunk))
+				cf_progress_chunk(&in->progress, chunk + 1);
 		} else if (cf_rec_is(&rec, CF_REC_ARENA))
 			arena_record(in, &rec);
 		else if (cf_rec_is(&rec, CF_REC_BLOB))
 			blob_record(in, &rec);
 	}
 	cf_reader_release(&r);
+	cf_progress_end(&in->progress);
 	for (int i = 0; i < in->nr_arenas; i++)
 		cf_arena_detach(in->arenas[i]);
 	in->nr_arenas = 0;
@@ -327,32 +340,10 @@ static const msgpack_object *get_type(const msgpack_object *map, const char *key
 	return o && o->type == type ? o : NULL;
 }
 
-/*
- * Appends s, at most width columns of it (cut with an ellipsis), control
- * characters and invalid UTF-8 shown as '?'; returns the columns written.
- */
+/* Appends s cut to width columns (cf/report.h); returns the columns written. */
 static size_t add_fit(struct cf_buf *out, const char *s, size_t len, size_t width)
 {
-	size_t cols = 0, i = 0, n, total = 0;
-
-	for (size_t j = 0; j < len; j += n, total++)
-		n = cf_utf8_len(s + j, len - j) ? cf_utf8_len(s + j, len - j) : 1;
-	if (total > width && width)
-		width--;	/* room for the ellipsis */
-	for (; i < len && cols < width; i += n, cols++) {
-		n = cf_utf8_len(s + i, len - i);
-		if (!n || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
-			cf_buf_addch(out, '?');
-			n = 1;
-		} else {
-			cf_buf_add(out, s + i, n);
-		}
-	}
-	if (i < len && total > cols) {
-		cf_buf_addstr(out, "\xe2\x80\xa6");
-		cols++;
-	}
-	return cols;
+	return cf_report_fit(out, s, len, width);
 }
 
 static void pad(struct cf_buf *out, size_t n)
@@ -926,6 +917,9 @@ static void render(const struct input *in, enum format fmt, struct cf_buf *out)
 		cf_buf_addstr(out, "---\n");
 		cf_yaml_obj(out, &doc.data, 0);
 		break;
+	case FMT_PLOT:
+		cf_plot_html(out, &doc.data);
+		break;
 	default:
 		render_text(out, &doc.data);
 		break;
@@ -1005,9 +999,11 @@ static enum format parse_format(const char *s)
 		return FMT_YAML;
 	if (!strcmp(s, "text"))
 		return FMT_TEXT;
+	if (!strcmp(s, "plot"))
+		return FMT_PLOT;
 	if (!strcmp(s, "msgpack"))
 		return FMT_MSGPACK;
-	usage_error("-f: unknown format '%s' (known: json, yaml, text, msgpack)", s);
+	usage_error("-f: unknown format '%s' (known: json, yaml, text, plot, msgpack)", s);
 }
 
 static void release_input(struct input *in)
@@ -1039,6 +1035,8 @@ int cmd_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "barrier-fd", required_argument, NULL, 'B' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1046,6 +1044,7 @@ int cmd_main(int argc, char **argv)
 	const char *output = NULL;
 	struct input in = { .barrier_fd = -1 };
 	struct cf_buf doc = CF_BUF_INIT;
+	enum cf_progress_mode progress = CF_PROGRESS_AUTO;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
@@ -1061,6 +1060,10 @@ int cmd_main(int argc, char **argv)
 		case 'B':
 			in.barrier_fd = open_barrier_fd(optarg);
 			break;
+		case 'P':
+		case 'q':
+			progress = c == 'P' ? CF_PROGRESS_ON : CF_PROGRESS_OFF;
+			break;
 		case 'h':
 			cf_usage_exit(usage);
 		default:
@@ -1071,6 +1074,7 @@ int cmd_main(int argc, char **argv)
 		usage_error("unexpected argument '%s' (the stream is read from standard input)",
 			    argv[optind]);
 
+	cf_progress_init(&in.progress, progress);
 	read_input(&in, 0);
 	if (!in.nr)
 		die("no analyzer results in the input");

@@ -35,7 +35,7 @@ static const char usage[] =
 "\n"
 "  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history\n"
 "                             (default burndown)\n"
-"  -f, --format FMT           json (default), yaml, text or msgpack\n"
+"  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
 "      --range RANGE          a revision or A..B (default HEAD)\n"
 "      --first-parent         follow only first parents (the default)\n"
@@ -52,6 +52,9 @@ static const char usage[] =
 "      --blob-cache-size SIZE blob bytes kept for reuse (default 1GiB)\n"
 "      --diff-cache-size N    blob pairs whose diffs are kept (default 10000)\n"
 "      --blob-arena-size SIZE shared-memory ring for blob bytes (default 4MiB)\n"
+"      --progress             show progress on standard error even when it is not\n"
+"                             a terminal\n"
+"      --quiet                show no progress\n"
 "  -v, --verbose              print the knobs and the stages on standard error\n"
 "      --dry-run              print the pipeline as a shell command and exit\n"
 "  -h, --help                 show this help\n"
@@ -112,6 +115,7 @@ struct options {
 	const char *max_count, *tick_size, *granularity, *sampling;
 	int first_parent;	/* -1: not given */
 	int verbose, dry_run;
+	int progress;		/* -1 --quiet, 1 --progress, 0 when stderr is a terminal */
 	struct cf_knobs knobs;
 };
 
@@ -164,15 +168,16 @@ static void parse_analyzers(struct options *o, const char *list)
 
 static void check_format(const char *f)
 {
-	if (strcmp(f, "json") && strcmp(f, "yaml") && strcmp(f, "text") && strcmp(f, "msgpack"))
-		usage_error("-f: unknown format '%s' (known: json, yaml, text, msgpack)", f);
+	if (strcmp(f, "json") && strcmp(f, "yaml") && strcmp(f, "text") && strcmp(f, "plot") &&
+	    strcmp(f, "msgpack"))
+		usage_error("-f: unknown format '%s' (known: json, yaml, text, plot, msgpack)", f);
 }
 
 enum {
 	OPT_RANGE = 256, OPT_FIRST_PARENT, OPT_FULL_HISTORY, OPT_SINCE, OPT_UNTIL,
 	OPT_TICK_SIZE, OPT_GRANULARITY, OPT_SAMPLING, OPT_BUFFER_SIZE,
 	OPT_COMMIT_BATCH_SIZE, OPT_BLOB_CACHE_SIZE, OPT_DIFF_CACHE_SIZE,
-	OPT_BLOB_ARENA_SIZE, OPT_DRY_RUN,
+	OPT_BLOB_ARENA_SIZE, OPT_DRY_RUN, OPT_PROGRESS, OPT_QUIET,
 };
 
 static void set_knob(struct cf_knobs *k, enum cf_knob_index i, uint64_t *field, uint64_t v)
@@ -288,6 +293,8 @@ static void parse_history(struct options *o, int argc, char **argv)
 		{ "blob-arena-size", required_argument, NULL, OPT_BLOB_ARENA_SIZE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -304,6 +311,8 @@ static void parse_history(struct options *o, int argc, char **argv)
 			o->verbose = 1;
 		else if (c == OPT_DRY_RUN)
 			o->dry_run = 1;
+		else if (c == OPT_PROGRESS || c == OPT_QUIET)
+			o->progress = c == OPT_PROGRESS ? 1 : -1;
 		else if (c == 'h')
 			cf_usage_exit(usage);
 		else if (!parse_history_opt(o, c, optarg))
@@ -386,6 +395,9 @@ static void stage_args(struct stage *s, const struct options *o)
 		args_pushf(a, "--commit-batch-size", "%llu",
 			   (unsigned long long)k->commit_batch_size);
 		args_pushf(a, "--diff-cache-size", "%llu", (unsigned long long)k->diff_cache_size);
+		/* The stage that may be slow on one file says so (cf/progress.h). */
+		if (o->progress > 0 || (!o->progress && isatty(2)))
+			args_push(a, "--progress");
 	} else if (!strcmp(s->name, "cf-burndown")) {
 		if (o->granularity)
 			args_pushf(a, "--granularity", "%s", o->granularity);
@@ -393,6 +405,8 @@ static void stage_args(struct stage *s, const struct options *o)
 			args_pushf(a, "--sampling", "%s", o->sampling);
 	} else if (!strcmp(s->name, "cf-reduce")) {
 		args_pushf(a, "-f", "%s", o->format);
+		if (o->progress)
+			args_push(a, o->progress > 0 ? "--progress" : "--quiet");
 		/* When it runs, cf-run itself writes FILE (see open_sink). */
 		if (o->output && o->dry_run)
 			args_pushf(a, "-o", "%s", o->output);

@@ -1,0 +1,39 @@
+#ifndef CF_REPORT_H
+#define CF_REPORT_H
+
+/*
+ * Reading the reduced document (cf-reduce's map of analyzer results) for
+ * people: getters that never trust the data (a missing field or one of an
+ * unexpected type reads as absent), dates, and text fitted to columns.
+ *
+ * Ownership: the presentation layer owns this module (with cf/svg.h and
+ * cf/plot.h); returned objects borrow from the document.
+ */
+
+#include <stdint.h>
+#include <msgpack.h>
+#include "cf/buf.h"
+
+/* The value of key in map when it has the given type, else NULL (map may be NULL). */
+const msgpack_object *cf_doc_get(const msgpack_object *map, const char *key,
+				 msgpack_object_type type);
+int cf_doc_u64(const msgpack_object *map, const char *key, uint64_t *v);
+int cf_doc_i64(const msgpack_object *map, const char *key, int64_t *v);
+/* Any number (integer or float) as a double. */
+int cf_doc_num(const msgpack_object *o, double *v);
+/* The string of key, NUL-terminated copy in out (reset first); 0 when absent. */
+int cf_doc_str(const msgpack_object *map, const char *key, struct cf_buf *out);
+int cf_doc_key_is(const msgpack_object *k, const char *s);
+
+/* The time of a tick, t0 + tick * tick_size, when the data has both; else 0. */
+int cf_doc_tick_time(const msgpack_object *data, uint64_t tick, int64_t *t);
+/* "2024-03-01" in UTC (with the time when it is not midnight: "2024-03-01 12:00"). */
+void cf_report_date(struct cf_buf *out, int64_t t);
+
+/*
+ * Appends at most width columns of s (cut with an ellipsis), control
+ * characters and invalid UTF-8 shown as '?'; returns the columns written.
+ */
+size_t cf_report_fit(struct cf_buf *out, const char *s, size_t len, size_t width);
+
+#endif

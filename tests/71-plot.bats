@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# cf-reduce -f plot: one self-contained HTML page, rendered in headless
+# Chromium with the network disabled: no console errors, no requests, and
+# each chart's SVG has as many series or bars as the crafted results call
+# for.  Chromium is installed by setup_file when missing and the tests run
+# as root; without it the rendering tests are skipped, saying why.
+
+load test_helper
+
+# The results, as Python literals encoded to msgpack (no msgpack module needed).
+setup_file() {
+	cat >"$BATS_FILE_TMPDIR/stream.py" <<'PY'
+import struct, sys
+def enc(o):
+    if isinstance(o, bool): return b'\xc3' if o else b'\xc2'
+    if isinstance(o, int):
+        return b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o)
+    if isinstance(o, str):
+        b = o.encode(); return b'\xdb' + struct.pack('>I', len(b)) + b
+    if isinstance(o, bytes): return b'\xc6' + struct.pack('>I', len(o)) + o
+    if isinstance(o, list): return b'\xdd' + struct.pack('>I', len(o)) + b''.join(map(enc, o))
+    return b'\xdf' + struct.pack('>I', len(o)) + b''.join(enc(k) + enc(v) for k, v in o.items())
+T0, DAY = 1577836800, 86400
+people = [{"name": "Alice <&>", "email": "a@x"}, {"name": "Bob", "email": "b@x"}]
+burndown = {"granularity": 30, "sampling": 30, "tick_size": DAY, "t0": T0, "last_tick": 65,
+    "samples": 3, "bands": 3, "lines": 25, "files": 1, "band_start": [0, 30, 60],
+    "matrix": [[10, 0, 0], [8, 12, 0], [5, 10, 10]], "people": people,
+    "people_burndown": [[[0, 10], [0, 8, 1, 2], [0, 5, 1, 2, 2, 4]], [[], [1, 10], [1, 8, 2, 6]]],
+    "file_burndown": [{"path": "a.c", "lines": 25,
+                       "matrix": [[0, 10], [0, 8, 1, 12], [0, 5, 1, 10, 2, 10]]}]}
+devs = {"people": [{"name": "Alice <&>", "email": "a@x", "commits": 3,
+                    "ticks": [[0, 2, 20, 5, 3], [9, 1, 3, 1, 0]]},
+                   {"name": "Bob", "email": "b@x", "commits": 1, "ticks": [[5, 1, 5, 0, 0]]}],
+    "commits": 4, "added": 28, "removed": 6, "first_tick": 0, "last_tick": 9,
+    "ticks": [[0, 2, 20, 5, 3], [5, 1, 5, 0, 0], [9, 1, 3, 1, 0]],
+    "languages": {"C": {"added": 20, "removed": 5}, "Markdown": {"added": 8, "removed": 1}},
+    "tick_size": DAY, "t0": T0}
+recs = [{"t": "stream", "v": 1, "repo": "/src/proj/.git", "head": bytes(range(20)),
+         "range": "HEAD", "first_parent": True, "commits": 4, "tick_size": DAY, "t0": T0}]
+for name, data in (("burndown", burndown), ("devs", devs), ("mystery", {"a": 1, "b": "x<y"})):
+    if name in sys.argv[1:]:
+        recs.append({"t": "result", "v": 1, "analyzer": name, "schema": 1, "data": data})
+sys.stdout.buffer.write(b''.join(map(enc, recs)))
+PY
+	CHROMIUM=$(command -v chromium || true)
+	if [[ -z $CHROMIUM && $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq chromium \
+			>"$BATS_FILE_TMPDIR/apt.log" 2>&1 ||
+			DEBIAN_FRONTEND=noninteractive timeout 600 sh -c \
+				'apt-get update -qq && apt-get install -y -qq chromium' \
+				>>"$BATS_FILE_TMPDIR/apt.log" 2>&1 || true
+		CHROMIUM=$(command -v chromium || true)
+	fi
+	export CHROMIUM
+}
+
+# results NAME... > STREAM
+results() {
+	python3 "$BATS_FILE_TMPDIR/stream.py" "$@"
+}
+
+need_chromium() {
+	[[ -n $CHROMIUM ]] || skip "chromium is not installed (apt-get install chromium, as root)"
+}
+
+# render PAGE: loads a copy of PAGE, with a probe script at its end, in
+# Chromium without network (any request would go to a dead proxy), and
+# prints the probe's findings, one line per chart: "KIND COUNT MARKS", then
+# "requests N" and "errors N"; Chromium's console lines go to console.log.
+render() {
+	local page=$BATS_TEST_TMPDIR/probe.html profile=$BATS_TEST_TMPDIR/profile
+	mkdir -p "$profile"
+	sed 's|</body>|<script>window.onerror=function(){errs++};var errs=0;</script>&|' "$1" >"$page"
+	cat >>"$page" <<'JS'
+<script>
+var out = [];
+document.querySelectorAll('svg.chart').forEach(function (s) {
+	out.push(s.dataset.chart + ' ' + s.dataset.count + ' ' +
+		 s.querySelectorAll('.series, .bar').length);
+});
+document.querySelectorAll('ul.legend[data-legend]').forEach(function (l) {
+	out.push('legend-' + l.dataset.legend + ' ' + l.dataset.count + ' ' + l.children.length);
+});
+out.push('requests ' + performance.getEntriesByType('resource').length);
+out.push('errors ' + errs);
+var pre = document.createElement('pre');
+pre.id = 'findings';
+pre.textContent = '\n' + out.join('\n') + '\n';
+document.body.appendChild(pre);
+</script>
+JS
+	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--proxy-server=127.0.0.1:9 --user-data-dir="$profile" --enable-logging=stderr \
+		--dump-dom "file://$page" >"$BATS_TEST_TMPDIR/dom.html" 2>"$BATS_TEST_TMPDIR/chromium.log"
+	sed -n '/<pre id="findings">/,/<\/pre>/p' "$BATS_TEST_TMPDIR/dom.html" | sed '1d;$d'
+	grep -c 'CONSOLE' "$BATS_TEST_TMPDIR/chromium.log" | sed 's/^/console /'
+}
+
+@test "plot: one self-contained page, no address, same bytes twice" {
+	results burndown devs mystery >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	cf-reduce -f plot -o "$BATS_TEST_TMPDIR/b.html" <"$BATS_TEST_TMPDIR/s.mp"
+	cmp "$BATS_TEST_TMPDIR/a.html" "$BATS_TEST_TMPDIR/b.html"
+	run head -n 1 "$BATS_TEST_TMPDIR/a.html"
+	assert_output '<!DOCTYPE html>'
+	# Nothing to fetch: no src or href, no url(), no @import; the only
+	# address is the SVG namespace, which is a name, never loaded.
+	run -1 bash -c "grep -Eoi '(src|href)=|url\\(|@import|https?://[^\"]*' '$BATS_TEST_TMPDIR/a.html' |
+		grep -v '^http://www.w3.org/2000/svg\$'"
+	assert_output ''
+	run grep -c 'xmlns="http://www.w3.org/2000/svg"' "$BATS_TEST_TMPDIR/a.html"
+	assert_output "$(grep -c '<svg class="chart"' "$BATS_TEST_TMPDIR/a.html")"
+	run grep -c '<script' "$BATS_TEST_TMPDIR/a.html"
+	assert_output 0
+	# The title names the work tree and the parameters; names are escaped.
+	run grep -o '<h1>.*</h1>' "$BATS_TEST_TMPDIR/a.html"
+	assert_output '<h1>Codefang: /src/proj</h1>'
+	grep -q 'HEAD at 000102030405, first parents, 4 commits, a tick is 24 hours, from 2020-01-01' \
+		"$BATS_TEST_TMPDIR/a.html"
+	grep -q 'Alice &lt;&amp;&gt;' "$BATS_TEST_TMPDIR/a.html"
+	! grep -q 'Alice <&>' "$BATS_TEST_TMPDIR/a.html"
+	grep -q '<td>b</td><td>x&lt;y</td>' "$BATS_TEST_TMPDIR/a.html"
+}
+
+@test "plot: the axes carry dates from t0 and the tick size" {
+	results burndown >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	# 66 days from 2020-01-01: a label every 14 days, on each of the six
+	# charts (burndown, survival, ownership, two people, one file).
+	run grep -c '>2020-01-29</text>' "$BATS_TEST_TMPDIR/a.html"
+	assert_output 6
+	# The bands' legend: their start dates.
+	run grep -o '<ul class="legend" data-legend="bands".*</ul>' "$BATS_TEST_TMPDIR/a.html"
+	assert_output --partial '2020-01-01</li>'
+	assert_output --partial '2020-01-31</li>'
+	assert_output --partial '2020-03-01</li>'
+}
+
+@test "plot in chromium: burndown, survival, ownership, per person and per file" {
+	need_chromium
+	results burndown >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	run render "$BATS_TEST_TMPDIR/a.html"
+	assert_output - <<'OUT'
+burndown 3 3
+survival 3 3
+ownership 2 2
+burndown-people 2 2
+burndown-people 3 3
+burndown-files 3 3
+legend-bands 3 3
+legend-owners 2 2
+requests 0
+errors 0
+console 0
+OUT
+}
+
+@test "plot in chromium: devs activity, churn, developers and languages" {
+	need_chromium
+	results devs >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	run render "$BATS_TEST_TMPDIR/a.html"
+	# Ten one-day bins: Alice's bars on days 0 and 9, Bob's on day 5;
+	# added on three days, removed on two.
+	assert_output - <<'OUT'
+activity 3 3
+churn 5 5
+developers 2 2
+languages 2 2
+legend-developers 2 2
+requests 0
+errors 0
+console 0
+OUT
+}
+
+@test "plot in chromium: an unknown analyzer and a stream of results only" {
+	need_chromium
+	results mystery >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	run render "$BATS_TEST_TMPDIR/a.html"
+	assert_output - <<'OUT'
+requests 0
+errors 0
+console 0
+OUT
+	grep -q '<section class="analyzer" data-analyzer="mystery">' "$BATS_TEST_TMPDIR/a.html"
+}
+
+@test "plot in chromium: cf-run -f plot of the standard history" {
+	need_chromium
+	make_history "$BATS_TEST_TMPDIR/h" >/dev/null
+	cf-run history -a burndown,devs -f plot -o "$BATS_TEST_TMPDIR/h.html" "$BATS_TEST_TMPDIR/h"
+	cf-run history -a burndown,devs -f json "$BATS_TEST_TMPDIR/h" >"$BATS_TEST_TMPDIR/h.json"
+	bands=$(jq '[.burndown.matrix | transpose[] | select(any(. > 0))] | length' \
+		"$BATS_TEST_TMPDIR/h.json")
+	devs=$(jq '.devs.people | length' "$BATS_TEST_TMPDIR/h.json")
+	langs=$(jq '.devs.languages | length' "$BATS_TEST_TMPDIR/h.json")
+	run render "$BATS_TEST_TMPDIR/h.html"
+	assert_line "burndown $bands $bands"
+	assert_line "developers $devs $devs"
+	assert_line "languages $langs $langs"
+	assert_line "requests 0"
+	assert_line "errors 0"
+	assert_line "console 0"
+}
