@@ -162,20 +162,22 @@ static void y_axis(struct cf_svg *c, const char *ylabel)
 
 /* Date steps: days, months or years, chosen so that about six labels fit. */
 struct date_step {
-	int days, months, years;
+	int hours, days, months, years;
 	const char *fmt;
 };
 
 static const struct date_step date_steps[] = {
-	{ 1, 0, 0, "%Y-%m-%d" }, { 2, 0, 0, "%Y-%m-%d" }, { 7, 0, 0, "%Y-%m-%d" },
-	{ 14, 0, 0, "%Y-%m-%d" }, { 0, 1, 0, "%Y-%m" }, { 0, 3, 0, "%Y-%m" },
-	{ 0, 6, 0, "%Y-%m" }, { 0, 0, 1, "%Y" }, { 0, 0, 2, "%Y" }, { 0, 0, 5, "%Y" },
-	{ 0, 0, 10, "%Y" }, { 0, 0, 20, "%Y" }, { 0, 0, 50, "%Y" }, { 0, 0, 100, "%Y" },
+	{ 1, 0, 0, 0, "%m-%d %H:%M" }, { 3, 0, 0, 0, "%m-%d %H:%M" }, { 6, 0, 0, 0, "%m-%d %H:%M" },
+	{ 12, 0, 0, 0, "%m-%d %H:%M" },
+	{ 0, 1, 0, 0, "%Y-%m-%d" }, { 0, 2, 0, 0, "%Y-%m-%d" }, { 0, 7, 0, 0, "%Y-%m-%d" },
+	{ 0, 14, 0, 0, "%Y-%m-%d" }, { 0, 0, 1, 0, "%Y-%m" }, { 0, 0, 3, 0, "%Y-%m" },
+	{ 0, 0, 6, 0, "%Y-%m" }, { 0, 0, 0, 1, "%Y" }, { 0, 0, 0, 2, "%Y" }, { 0, 0, 0, 5, "%Y" },
+	{ 0, 0, 0, 10, "%Y" }, { 0, 0, 0, 20, "%Y" }, { 0, 0, 0, 50, "%Y" }, { 0, 0, 0, 100, "%Y" },
 };
 
 static double step_seconds(const struct date_step *s)
 {
-	return s->days * 86400.0 + s->months * 2629746.0 + s->years * 31556952.0;
+	return s->hours * 3600.0 + s->days * 86400.0 + s->months * 2629746.0 + s->years * 31556952.0;
 }
 
 /* The first tick at or after t, aligned on the step (UTC). */
@@ -186,7 +188,16 @@ static time_t first_date_tick(const struct date_step *s, time_t t)
 
 	if (!gmtime_r(&t, &tm))
 		return t;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_min = tm.tm_sec = 0;
+	if (s->hours) {
+		r = timegm(&tm);
+		while (r < t || tm.tm_hour % s->hours) {
+			r += 3600;
+			gmtime_r(&r, &tm);
+		}
+		return r;
+	}
+	tm.tm_hour = 0;
 	if (s->days) {
 		r = timegm(&tm);
 		while (r < t)
@@ -212,6 +223,7 @@ static time_t next_date_tick(const struct date_step *s, time_t t)
 
 	if (!gmtime_r(&t, &tm))
 		return t + 86400;
+	tm.tm_hour += s->hours;
 	tm.tm_mday += s->days;
 	tm.tm_mon += s->months;
 	tm.tm_year += s->years;
