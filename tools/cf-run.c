@@ -29,6 +29,7 @@
 static const char usage[] =
 "usage: cf-run history [options] [REPO]\n"
 "   or: codefang history [options] [REPO]\n"
+"   or: cf-run analyze [-a LIST] [-f FORMAT] [-j N] PATH...\n"
 "\n"
 "Runs the history pipeline over REPO (default \".\") and prints the analyzers'\n"
 "results as one document.\n"
@@ -907,6 +908,31 @@ static int cmd_history(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * analyze: the static analyzers are one process, cf-static, which walks the
+ * tree and runs its workers itself; cf-run runs it with JSON as the default
+ * format, so that the driver stays free of the grammars.
+ */
+static int cmd_analyze(int argc, char **argv)
+{
+	struct stage s = { .name = "cf-static" };
+	struct cf_buf dir = CF_BUF_INIT;
+	const char **args = xcalloc(argc + 3, sizeof(*args));
+
+	cf_buf_init(&s.path, 0);
+	args_push(&s.args, "cf-static");
+	self_dir(&dir);
+	find_tool(&s, &dir, 1);
+	args[0] = s.path.buf;
+	args[1] = "-f";
+	args[2] = "json";
+	for (int i = 1; i < argc; i++)
+		args[i + 2] = argv[i];
+	fflush(NULL);
+	execv(args[0], (char *const *)args);
+	die_errno("cannot run '%s'", args[0]);
+}
+
 int cmd_main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -915,8 +941,10 @@ int cmd_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		cf_usage_exit(usage);
+	if (!strcmp(argv[1], "analyze"))
+		return cmd_analyze(argc - 1, argv + 1);
 	if (strcmp(argv[1], "history"))
-		usage_error("unknown command '%s' (known: history)", argv[1]);
+		usage_error("unknown command '%s' (known: history, analyze)", argv[1]);
 	argv[1] = argv[0];	/* getopt names the program in its messages */
 	return cmd_history(argc - 1, argv + 1);
 }

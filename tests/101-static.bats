@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# cf-static and cf-run analyze: hand-computed fixtures (tests/static/*),
+# pmccabe agreement on our own C, skipped files, aggregation.
+
+load test_helper
+
+fixtures() {
+	echo "$BATS_TEST_DIRNAME/static"
+}
+
+table() {
+	python3 "$(fixtures)/table.py"
+}
+
+@test "cf-static: the fixture of each language, every analyzer exactly" {
+	cd "$(fixtures)"
+	for f in c.c go.go python.py javascript.js; do
+		run bash -c "cf-static $f | cf-dump | python3 table.py"
+		assert_success
+		assert_output "$(cat "${f%.*}.expected")"
+	done
+}
+
+@test "cf-static: cyclomatic equals pmccabe's traditional McCabe number on common/ and tools/" {
+	command -v pmccabe >/dev/null || skip "pmccabe is not installed (apt-get install pmccabe)"
+	cd "$BATS_TEST_DIRNAME/.."
+	cf-static -a complexity common/*.c tools/*.c 2>"$BATS_TEST_TMPDIR/err" | cf-dump | python3 -c '
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l)
+    if "file" in r:
+        for f in r["file"]["functions"]:
+            print("%s:%d %s %d" % (r["file"]["path"], f["line"], f["name"], f["cyclomatic"]))' |
+		sort >"$BATS_TEST_TMPDIR/ours"
+	pmccabe common/*.c tools/*.c | awk '{ split($6, a, "("); sub(/\):$/, "", a[2]);
+		print a[1] ":" a[2] " " $7 " " $2 }' | sort >"$BATS_TEST_TMPDIR/theirs"
+	# Rule 1: a file tree-sitter does not parse is skipped (pmccabe measures it).
+	skipped=$(sed -n "s/^cf-static: warning: skipping '\([^']*\)'.*/\1/p" "$BATS_TEST_TMPDIR/err")
+	[[ $skipped == tools/cf-revlist.c ]]
+	# Rules 2 and 3: pmccabe names a function "__attribute__" when one precedes
+	# its name, and starts it at a prototype ending in __attribute__((...)),
+	# so functions are compared as each file's list of numbers.
+	per_file() {
+		awk '{ split($1, a, ":"); print a[1], $NF }' "$1" | sort -k1,1 -k2n |
+			awk '{ l[$1] = l[$1] " " $2 } END { for (f in l) print f l[f] }' | sort
+	}
+	diff <(per_file "$BATS_TEST_TMPDIR/ours") \
+		<(awk '{ print $1, $2, $3 }' "$BATS_TEST_TMPDIR/theirs" | grep -v '^tools/cf-revlist.c:' > "$BATS_TEST_TMPDIR/theirs2"; per_file "$BATS_TEST_TMPDIR/theirs2")
+	# and where both name the same line, the same number
+	run bash -c "join <(awk '{print \$1, \$3}' '$BATS_TEST_TMPDIR/ours') <(awk '{print \$1, \$3}' '$BATS_TEST_TMPDIR/theirs') | awk '\$2 != \$3'"
+	assert_output ""
+}
+
+@test "cf-static: tree-sitter-c does not parse __typeof__ declarations (the pmccabe rule 1)" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'void f(int *p)\n{\n\t__typeof__(*p) t = *p;\n}\n' > t.c
+	run bash -c 'cf-static t.c 2>&1 >/dev/null'
+	assert_output "cf-static: warning: skipping 't.c': syntax error at line 3"
+}
+
+@test "cf-run analyze: .gitignore, vendored, skipped files, per-directory sums" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p w/src/sub w/vendor w/build
+	cp "$(fixtures)/c.c" w/src/a.c
+	cp "$(fixtures)/c.c" w/src/sub/b.c
+	cp "$(fixtures)/c.c" w/vendor/v.c
+	cp "$(fixtures)/c.c" w/build/gen.c
+	printf 'build/\n' > w/.gitignore
+	printf 'int f( {\n' > w/src/bad.c
+	printf 'x\0y' > w/src/blob.bin
+	git -C w init -q
+	run bash -c 'cf-run analyze -a complexity w 2>err | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+print(d[\"overall\"][\"files\"], d[\"overall\"][\"functions\"], d[\"overall\"][\"cyclomatic\"])
+for k, v in sorted(d[\"directories\"].items()):
+    print(k, v[\"files\"], v[\"cyclomatic\"], v[\"cyclomatic_max\"])
+print([s[\"path\"] for s in d[\"skipped\"]])"; cat err'
+	assert_success
+	assert_output "2 14 34
+. 2 34 5
+w 2 34 5
+w/src 2 34 5
+w/src/sub 1 17 5
+['w/src/bad.c']
+cf-static: warning: skipping 'w/src/bad.c': syntax error at line 1"
+}
+
+@test "cf-run analyze: the same outside git (simple .gitignore reader), yaml and text" {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p w/src w/build
+	cp "$(fixtures)/go.go" w/src/a.go
+	cp "$(fixtures)/go.go" w/build/gen.go
+	printf 'build/\n' > w/.gitignore
+	run bash -c 'cf-run analyze -f yaml -a cohesion,imports w | grep -E "^  \\\"(files|lcom4_max|imports)\\\":"'
+	assert_success
+	assert_output '  "files": 1
+  "lcom4_max": 2
+  "imports": 2'
+	run bash -c 'cf-run analyze -f text -a complexity w | head -2'
+	assert_output "w/src/a.go (go, 40 lines)
+  Add                                 15  cyclomatic 4 cognitive 4 nesting 1"
+}
