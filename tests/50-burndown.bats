@@ -178,7 +178,7 @@ EOF
 	# Tick 0: 10 lines.  Tick 35: lines 3-4 die, 3 are born: 8 + 3.
 	# Tick 70: 1 born at the top, 1 after old line 4, old line 11 (born 35)
 	# replaced; b.c (4 lines, born 35) deleted.
-	assert_line --index 1 '{"analyzer":"burndown","data":{"band_start":[0,30,60],"bands":3,"commits":3,"files":1,"granularity":30,"last_tick":70,"lines":13,"matrix":[[10,0,0],[8,7,0],[7,3,3]],"people":2,"resyncs":0,"samples":3,"sampling":30,"t0":1600000000,"tick_size":86400},"schema":1,"t":"result","v":1}'
+	assert_line --index 1 '{"analyzer":"burndown","data":{"band_start":[0,30,60],"bands":3,"commits":3,"files":1,"granularity":30,"last_tick":70,"lines":13,"matrix":[[10,0,0],[8,7,0],[7,3,3]],"people":[{"email":"a@x","name":"A"},{"email":"b@x","name":"B"}],"renames":0,"resyncs":0,"samples":3,"sampling":30,"t0":1600000000,"tick_size":86400},"schema":2,"t":"result","v":1}'
 }
 
 @test "sampling smaller than granularity, and the reverse, are valid (hercules #260)" {
@@ -273,7 +273,7 @@ EOF
 @test "without input, one result with a 1 x 1 matrix" {
 	cf-burndown </dev/null >"$BATS_TEST_TMPDIR/out"
 	run cf-dump "$BATS_TEST_TMPDIR/out"
-	assert_output '{"analyzer":"burndown","data":{"band_start":[0],"bands":1,"commits":0,"files":0,"granularity":30,"last_tick":0,"lines":0,"matrix":[[0]],"people":0,"resyncs":0,"samples":1,"sampling":30,"t0":0,"tick_size":0},"schema":1,"t":"result","v":1}'
+	assert_output '{"analyzer":"burndown","data":{"band_start":[0],"bands":1,"commits":0,"files":0,"granularity":30,"last_tick":0,"lines":0,"matrix":[[0]],"people":[],"renames":0,"resyncs":0,"samples":1,"sampling":30,"t0":0,"tick_size":0},"schema":2,"t":"result","v":1}'
 }
 
 @test "garbage, truncated and malformed streams exit 3 with one message" {

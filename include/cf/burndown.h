@@ -20,6 +20,15 @@
  * plus one entry per non-zero (sample, band) pair; the dense matrix exists
  * only one row at a time, while it is written out.
  *
+ * With CF_BD_FILES every file also keeps its own sparse history, a list of
+ * (sample, band, delta) cells, and with CF_BD_PEOPLE every author does, keyed
+ * by the author of the lines, beside the overwrites (whose lines died in
+ * whose commits) in a sparse table.  The dense matrices of the files alive at
+ * the end and of the people are made from those cells only while they are
+ * written out.  A file's history moves with it on a rename; a file that
+ * stops being tracked hands its history to one "deleted" history, so that
+ * the per-file matrices plus that one add up to the global matrix.
+ *
  * Ticks are 32-bit (136 years of seconds), run lengths 32-bit (longer runs
  * are split), line counts and sums 64-bit.
  *
@@ -28,6 +37,7 @@
  * copied or only read during the call.
  */
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "cf/buf.h"
@@ -50,15 +60,39 @@ struct cf_bd_hunk {
 };
 
 struct cf_bd_change {
-	char status;		/* 'A', 'D' or 'M' */
+	char status;		/* 'A', 'D', 'M' or 'R' (renamed from old_path) */
+	const char *old_path;	/* 'R' only */
+	size_t old_path_len;
 	int binary;		/* either side is binary */
 	uint64_t old_lines, new_lines;
-	const struct cf_bd_hunk *hunks;	/* 'M' only, in old-file order */
+	const struct cf_bd_hunk *hunks;	/* 'M' and 'R', in old-file order */
 	size_t nr_hunks;
 };
 
 struct cf_bd_file;
 struct cf_bd_cell;
+
+/* A cell of a sparse per-file or per-person history. */
+struct cf_bd_hcell {
+	uint32_t row, band;
+	int32_t delta;		/* larger sums are split over several cells */
+};
+
+/*
+ * A sparse history, cells in ascending order of row: cells[0..row_start)
+ * have been merged (equal (row, band) cells summed, zeros dropped); the ones
+ * after them all belong to the last row and are merged when the row ends or
+ * when they pile up.  Readers sum the cells of a row, whatever their order.
+ */
+struct cf_bd_hist {
+	struct cf_bd_hcell *cells;
+	uint32_t nr, alloc, row_start, tail_mark;
+};
+
+enum cf_bd_flags {
+	CF_BD_FILES = 1 << 0,	/* a history per file */
+	CF_BD_PEOPLE = 1 << 1,	/* a history per author, overwrites, ownership */
+};
 
 /* A set of strings, each given a dense index from 0 (paths, identities). */
 struct cf_bd_strset {
@@ -71,6 +105,7 @@ struct cf_bd_strset {
 
 struct cf_burndown {
 	uint32_t granularity, sampling;
+	unsigned flags;			/* enum cf_bd_flags */
 	uint32_t tick, author;		/* of the current commit */
 	int started;			/* a commit has been seen */
 
@@ -92,9 +127,19 @@ struct cf_burndown {
 	uint64_t lines;			/* alive in tracked files */
 	uint64_t tracked;		/* files tracked (text) */
 	uint64_t resyncs;
+	uint64_t renames;		/* 'R' changes applied */
+
+	struct cf_bd_hist deleted;	/* CF_BD_FILES: files no longer tracked */
+	struct cf_bd_hist *people;	/* CF_BD_PEOPLE: indexed like authors */
+	uint64_t *written;		/* lines born per author */
+	size_t people_alloc;
+	uint64_t *ow_keys;		/* overwrites: (owner << 32 | remover), or UINT64_MAX */
+	uint64_t *ow_counts;
+	size_t ow_nr, ow_slots;
 };
 
-void cf_burndown_init(struct cf_burndown *bd, uint32_t granularity, uint32_t sampling);
+void cf_burndown_init(struct cf_burndown *bd, uint32_t granularity, uint32_t sampling,
+		      unsigned flags);
 void cf_burndown_release(struct cf_burndown *bd);
 
 /* The index of an identity; the same name and email give the same index. */
@@ -110,7 +155,10 @@ uint32_t cf_burndown_author(struct cf_burndown *bd, const char *name, size_t nam
 int cf_burndown_commit(struct cf_burndown *bd, uint32_t tick, uint32_t author);
 
 /*
- * Applies one change of the current commit to the file at path.  Returns 0
+ * Applies one change of the current commit to the file at path.  An 'R'
+ * change first moves the state of old_path (runs, history) to path, then
+ * applies its hunks as a modification; the target must not be tracked.
+ * Returns 0
  * when the change agreed with the tracked state.  Otherwise the file has been
  * resynchronised (all its tracked lines died, new_lines were born now) and
  * the return value is 1 with the reason, one line, appended to why, the first
@@ -131,5 +179,38 @@ uint64_t cf_burndown_bands(const struct cf_burndown *bd);
  * after the last change.
  */
 void cf_burndown_pack_matrix(struct cf_burndown *bd, struct cf_writer *w);
+
+/*
+ * The per-file and per-person parts of the result, each one msgpack value,
+ * after cf_burndown_pack_matrix().  Sparse matrices are arrays of rows, each
+ * row a flat array of (band, count) pairs for its non-zero cells, ascending.
+ *   files: [{path, lines, sparse}] of the tracked files, by path
+ *   deleted: the sparse matrix of the lines of files not tracked at the end
+ *   people: [{name, email}] in index order
+ *   people_matrices: one sparse matrix per person
+ *   written: lines born per person
+ *   overwrites: one sparse row per owner: (remover, lines) pairs
+ *   ownership: [{path, owners}], owners (person, lines) pairs, by path
+ */
+void cf_burndown_pack_files(struct cf_burndown *bd, struct cf_writer *w);
+void cf_burndown_pack_deleted(struct cf_burndown *bd, struct cf_writer *w);
+void cf_burndown_pack_people(struct cf_burndown *bd, msgpack_packer *pk);
+void cf_burndown_pack_people_matrices(struct cf_burndown *bd, struct cf_writer *w);
+void cf_burndown_pack_written(struct cf_burndown *bd, msgpack_packer *pk);
+void cf_burndown_pack_overwrites(struct cf_burndown *bd, struct cf_writer *w);
+void cf_burndown_pack_ownership(struct cf_burndown *bd, struct cf_writer *w);
+
+/*
+ * Checkpoints.  cf_burndown_hibernate() merges every history's pending cells
+ * and gives back the slack of every array; the state is unchanged.
+ * cf_burndown_pack_state() packs the whole state as one map, and
+ * cf_burndown_unpack_state() restores it into a freshly initialised struct
+ * with the same granularity, sampling and flags, dying (exit 3) with a
+ * message that names what when the state is malformed.
+ */
+void cf_burndown_hibernate(struct cf_burndown *bd);
+void cf_burndown_pack_state(struct cf_burndown *bd, msgpack_packer *pk);
+void cf_burndown_unpack_state(struct cf_burndown *bd, const msgpack_object *map,
+			      const char *what);
 
 #endif
