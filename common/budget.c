@@ -71,3 +71,24 @@ uint64_t cf_knobs_cost(const struct cf_knobs *k)
 	       k->workers * CF_WORKER_COST + k->blob_arena_size +
 	       k->buffer_size * (64ull << 10) * 8;
 }
+
+uint64_t cf_chunk_size(uint64_t budget)
+{
+	if (!budget)
+		return CF_CHUNK_MAX;
+	if (budget < CF_CHUNK_OVERHEAD)
+		return CF_CHUNK_MIN;
+	return clamp((budget - CF_CHUNK_OVERHEAD) / CF_STATE_PER_COMMIT, CF_CHUNK_MIN, CF_CHUNK_MAX);
+}
+
+uint64_t cf_estimated_peak(const struct cf_knobs *k, uint64_t commits)
+{
+	return cf_knobs_cost(k) + commits * CF_STATE_PER_COMMIT;
+}
+
+int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commits)
+{
+	if (commits >= CF_STREAMING_COMMITS)
+		return 1;
+	return budget && cf_estimated_peak(k, commits) > budget / 10 * 8;
+}

@@ -110,6 +110,7 @@ cf-run: commit-batch-size = 100 (default)
 cf-run: blob-cache-size = 1 GiB (default)
 cf-run: diff-cache-size = 10000 (default)
 cf-run: blob-arena-size = 8 MiB (flag)
+cf-run: streaming = off (auto; 64 commits, estimated peak 1.3 GiB)
 OUT
 	run -0 grep -c '^cf-run: stage [1-6]: cf-' <<<"$stderr"
 	assert_output 6
@@ -132,8 +133,8 @@ Try 'cf-run -h' for more information."
 	run -2 cf-run history a b
 	run -2 --separate-stderr cf-run graph
 	assert_equal "${stderr%%$'\n'*}" "cf-run: usage: unknown command 'graph' (known: history)"
-	run -2 --separate-stderr cf-run history --memory-budget 1GiB .
-	assert_equal "${stderr%%$'\n'*}" "cf-run: unrecognized option '--memory-budget'"
+	run -2 --separate-stderr cf-run history --memory-budget 127MiB .
+	assert_equal "${stderr%%$'\n'*}" "cf-run: usage: --memory-budget: '127MiB' is below the minimum of 128 MiB"
 	run -2 cf-run
 }
 

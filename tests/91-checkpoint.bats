@@ -5,6 +5,10 @@
 
 load test_helper
 
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
 setup_file() {
 	export REPO="$BATS_FILE_TMPDIR/repo"
 	make_history "$REPO"
@@ -87,4 +91,136 @@ stages() {
 		cf-blobload '$REPO' | cf-diff | cf-devs --state-dir /dev/null/st >/dev/null"
 	assert_failure 1
 	assert_output --partial "cannot create the state directory '/dev/null/st'"
+}
+
+# --- cf-run: checkpoints after each chunk, resume after a crash -------------
+
+# run_history ANALYZERS [OPTIONS...]: streaming on, chunks of 40 commits, checkpoints in cp
+run_history() {
+	local a=$1
+	shift
+	CF_CHUNK_SIZE=40 cf-run history --streaming-mode=on --checkpoint-dir cp -a "$a" "$@" "$GEN"
+}
+
+gen() {
+	export GEN="$BATS_FILE_TMPDIR/gen"
+	[[ -d $GEN ]] || "$BATS_TEST_DIRNAME/../bench/genrepo" -n 250 -f 25 -s 9 "$GEN"
+}
+
+analyzers() {	# the analyzers that save state here
+	local a=devs
+	cf-burndown -h | grep -q -- --state-dir && a=burndown,$a
+	cf-couples -h 2>/dev/null | grep -q -- --state-dir && a=$a,couples
+	cf-file-history -h 2>/dev/null | grep -q -- --state-dir && a=$a,file-history
+	echo "$a"
+}
+
+@test "cf-run: killed after chunk 1, 2 or 5 and resumed: the same bytes as one run" {
+	gen
+	a=$(analyzers)
+	cf-run history --streaming-mode=off -a "$a" "$GEN" >full.json
+	for c in 0 1 4; do
+		CF_TEST_CRASH_AFTER_CHUNK=$c run run_history "$a"
+		assert_failure 137
+		run cat cp/*/checkpoint.json
+		assert_line "  \"chunk\": $c,"
+		assert_line "  \"commits_done\": $(((c + 1) * 40)),"
+		assert_line "  \"analyzers\": \"$a\","
+		# the chunk the checkpoint names is kept, older ones are gone (the
+		# analyzers may have saved later ones before the crash)
+		run bash -c "ls cp/*/analyzer_0 | head -1"
+		assert_output "chunk-$c.state"
+		run --separate-stderr run_history "$a"
+		assert_success
+		assert_line --index 0 '{'
+		[[ $stderr == *"streaming: resuming after chunk $((c + 1))/7 ($(((c + 1) * 40)) commits done)"* ]]
+		diff full.json <(printf '%s\n' "$output")
+		# success clears the checkpoint
+		run find cp -type f
+		assert_output ""
+	done
+}
+
+@test "cf-run: SIGKILL at random moments, then resumed: the same bytes" {
+	gen
+	cf-run history --streaming-mode=off -a devs "$GEN" >full.json
+	for delay in 0.05 0.2 0.4 0.7; do
+		CF_CHUNK_SIZE=20 setsid cf-run history --streaming-mode=on --checkpoint-dir cp \
+			-a devs -o out.json "$GEN" 2>/dev/null &
+		pid=$!
+		sleep "$delay"
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" || true
+		# whatever got saved, the next run finishes the work and agrees
+		CF_CHUNK_SIZE=20 timeout 60 cf-run history --streaming-mode=on --checkpoint-dir cp \
+			-a devs -o out.json "$GEN" 2>/dev/null
+		cmp full.json out.json
+		rm -f out.json
+	done
+}
+
+@test "cf-run: a checkpoint of another analyzer set, head or option is ignored, with a message" {
+	gen
+	cf-run history --streaming-mode=off -a devs "$GEN" >devs.json
+	CF_TEST_CRASH_AFTER_CHUNK=1 run run_history devs
+	assert_failure 137
+	if cf-burndown -h | grep -q -- --state-dir; then
+		run --separate-stderr run_history burndown,devs
+		assert_success
+		[[ $stderr == "cf-run: checkpoint ignored: analyzer set differs (devs vs burndown,devs)"* ]]
+		CF_TEST_CRASH_AFTER_CHUNK=1 run run_history devs
+	fi
+	run --separate-stderr run_history devs --tick-size 12
+	assert_success
+	[[ $stderr == "cf-run: checkpoint ignored: options differ (cf-revlist $GEN |"*"vs cf-revlist --tick-size 12 $GEN |"* ]]
+	CF_TEST_CRASH_AFTER_CHUNK=1 run run_history devs
+	run --separate-stderr run_history devs --range HEAD~1
+	[[ $stderr == *"checkpoint ignored: head commit differs"* ]]
+	CF_TEST_CRASH_AFTER_CHUNK=1 run run_history devs
+	run --separate-stderr run_history devs --resume=false
+	assert_success
+	[[ $stderr == "cf-run: checkpoint ignored: --resume=false"* ]]
+	diff devs.json <(printf '%s\n' "$output")
+}
+
+@test "cf-run: --clear-checkpoint starts afresh; --checkpoint=false saves nothing" {
+	gen
+	CF_TEST_CRASH_AFTER_CHUNK=2 run run_history devs
+	assert_failure 137
+	run --separate-stderr run_history devs --clear-checkpoint
+	assert_success
+	[[ $stderr != *resuming* ]]
+	[[ $stderr == "streaming: processing 250 commits in 7 chunks"* ]]
+	run find cp -type f
+	assert_output ""
+	CF_TEST_CRASH_AFTER_CHUNK=2 run run_history devs --checkpoint=false
+	assert_success
+	run find cp -type f
+	assert_output ""
+}
+
+@test "cf-run: a checkpoint directory that cannot be written is an error before anything runs" {
+	gen
+	touch file
+	run run_history devs --checkpoint-dir file/cp
+	assert_failure 1
+	assert_output --partial "cf-run: fatal: cannot write checkpoints in 'file/cp/"
+	refute_output --partial "streaming: processing"
+	if ((EUID)); then
+		mkdir ro && chmod 555 ro
+		run run_history devs --checkpoint-dir ro
+		assert_failure 1
+		assert_output --partial "cannot write checkpoints in 'ro/"
+	fi
+}
+
+@test "cf-run: a damaged checkpoint.json is ignored, never trusted" {
+	gen
+	CF_TEST_CRASH_AFTER_CHUNK=1 run run_history devs
+	sed -i 's/"chunk_size": 40/"chunk_size": forty/' cp/*/checkpoint.json
+	cf-run history --streaming-mode=off -a devs "$GEN" >devs.json
+	run --separate-stderr run_history devs
+	assert_success
+	[[ $stderr == "cf-run: checkpoint ignored: 'cp/"*"/checkpoint.json' is damaged"* ]]
+	diff devs.json <(printf '%s\n' "$output")
 }

@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,10 @@
 #include "cf/alloc.h"
 #include "cf/budget.h"
 #include "cf/buf.h"
+#include "cf/checkpoint.h"
 #include "cf/child.h"
+#include "cf/oid.h"
+#include "cf/repo.h"
 #include "cf/size.h"
 #include "cf/tool.h"
 #include "cf/usage.h"
@@ -29,7 +34,6 @@
 static const char usage[] =
 "usage: cf-run history [options] [REPO]\n"
 "   or: codefang history [options] [REPO]\n"
-"   or: cf-run analyze [-a LIST] [-f FORMAT] [-j N] PATH...\n"
 "\n"
 "Runs the history pipeline over REPO (default \".\") and prints the analyzers'\n"
 "results as one document.\n"
@@ -56,6 +60,14 @@ static const char usage[] =
 "      --progress             show progress on standard error even when it is not\n"
 "                             a terminal\n"
 "      --quiet                show no progress\n"
+"      --memory-budget SIZE   derive the knobs not given from a budget for the\n"
+"                             whole pipeline (at least 128MiB)\n"
+"      --streaming-mode MODE  auto (default), on or off: analyse in chunks\n"
+"      --checkpoint[=BOOL]    in streaming mode, save a checkpoint after each\n"
+"                             chunk (default true)\n"
+"      --checkpoint-dir DIR   where checkpoints go (~/.codefang/checkpoints)\n"
+"      --resume[=BOOL]        resume from a valid checkpoint (default true)\n"
+"      --clear-checkpoint     remove the repository's checkpoint first\n"
 "  -v, --verbose              print the knobs and the stages on standard error\n"
 "      --dry-run              print the pipeline as a shell command and exit\n"
 "  -h, --help                 show this help\n"
@@ -118,6 +130,13 @@ struct options {
 	int verbose, dry_run;
 	int progress;		/* -1 --quiet, 1 --progress, 0 when stderr is a terminal */
 	struct cf_knobs knobs;
+	struct stream_opts {
+		const char *budget_arg;	/* NULL: no --memory-budget */
+		uint64_t budget;
+		enum { STREAM_AUTO, STREAM_ON, STREAM_OFF } mode;
+		int checkpoint, resume, clear;
+		const char *dir;
+	} st;
 };
 
 struct stage {
@@ -179,7 +198,54 @@ enum {
 	OPT_TICK_SIZE, OPT_GRANULARITY, OPT_SAMPLING, OPT_BUFFER_SIZE,
 	OPT_COMMIT_BATCH_SIZE, OPT_BLOB_CACHE_SIZE, OPT_DIFF_CACHE_SIZE,
 	OPT_BLOB_ARENA_SIZE, OPT_DRY_RUN, OPT_PROGRESS, OPT_QUIET,
+	OPT_MEMORY_BUDGET = 400, OPT_STREAMING_MODE, OPT_CHECKPOINT, OPT_CHECKPOINT_DIR,
+	OPT_RESUME, OPT_CLEAR_CHECKPOINT,
 };
+
+static int opt_bool(const char *flag, const char *arg)
+{
+	if (!arg || !strcmp(arg, "true"))
+		return 1;
+	if (!strcmp(arg, "false"))
+		return 0;
+	usage_error("%s: not true or false: '%s'", flag, arg);
+}
+
+/* The flags of streaming mode, checkpoints and the memory budget. */
+static int parse_stream_opt(struct stream_opts *st, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_MEMORY_BUDGET:
+		st->budget = cf_opt_size("--memory-budget", arg);
+		st->budget_arg = arg;
+		return 1;
+	case OPT_STREAMING_MODE:
+		if (!strcmp(arg, "auto"))
+			st->mode = STREAM_AUTO;
+		else if (!strcmp(arg, "on"))
+			st->mode = STREAM_ON;
+		else if (!strcmp(arg, "off"))
+			st->mode = STREAM_OFF;
+		else
+			usage_error("--streaming-mode: not auto, on or off: '%s'", arg);
+		return 1;
+	case OPT_CHECKPOINT:
+		st->checkpoint = opt_bool("--checkpoint", arg);
+		return 1;
+	case OPT_CHECKPOINT_DIR:
+		if (!*arg)
+			usage_error("--checkpoint-dir: empty directory name");
+		st->dir = arg;
+		return 1;
+	case OPT_RESUME:
+		st->resume = opt_bool("--resume", arg);
+		return 1;
+	case OPT_CLEAR_CHECKPOINT:
+		st->clear = 1;
+		return 1;
+	}
+	return 0;
+}
 
 static void set_knob(struct cf_knobs *k, enum cf_knob_index i, uint64_t *field, uint64_t v)
 {
@@ -266,7 +332,7 @@ static int parse_history_opt(struct options *o, int c, const char *arg)
 		o->sampling = arg;
 		break;
 	default:
-		return parse_knob(&o->knobs, c, arg);
+		return parse_knob(&o->knobs, c, arg) || parse_stream_opt(&o->st, c, arg);
 	}
 	return 1;
 }
@@ -296,6 +362,12 @@ static void parse_history(struct options *o, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET },
+		{ "streaming-mode", required_argument, NULL, OPT_STREAMING_MODE },
+		{ "checkpoint", optional_argument, NULL, OPT_CHECKPOINT },
+		{ "checkpoint-dir", required_argument, NULL, OPT_CHECKPOINT_DIR },
+		{ "resume", optional_argument, NULL, OPT_RESUME },
+		{ "clear-checkpoint", no_argument, NULL, OPT_CLEAR_CHECKPOINT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -306,6 +378,7 @@ static void parse_history(struct options *o, int argc, char **argv)
 	o->analyzers[0] = "burndown";
 	o->nr_analyzers = 1;
 	o->first_parent = -1;
+	o->st.checkpoint = o->st.resume = 1;
 	cf_knobs_default(&o->knobs, ncpu > 0 ? (uint64_t)ncpu : 1);
 	while ((c = getopt_long(argc, argv, "a:f:o:n:j:vh", longopts, NULL)) != -1) {
 		if (c == 'v')
@@ -525,14 +598,18 @@ static void print_dry_run(const struct stage *stages, int n)
 	cf_buf_release(&line);
 }
 
-static void print_knobs(const struct cf_knobs *k, uint64_t pipe_bytes)
+static void print_knobs(const struct cf_knobs *k, uint64_t pipe_bytes,
+			const struct stream_opts *st)
 {
 	const uint64_t v[CF_NR_KNOBS] = {
 		k->workers, k->buffer_size, k->commit_batch_size,
 		k->blob_cache_size, k->diff_cache_size, k->blob_arena_size,
 	};
-	char b[32];
+	char b[32], c[32];
 
+	if (st->budget_arg)
+		cf_note("memory-budget = %s (flag): the knobs below cost %s", cf_size_str(st->budget, b),
+			cf_size_str(cf_knobs_cost(k), c));
 	for (int i = 0; i < CF_NR_KNOBS; i++) {
 		const char *src = cf_knob_source_name(k->src[i]);
 		const char *flag = cf_knob_flag(i) + 2;
@@ -757,6 +834,9 @@ static void close_fd(int *fd)
 }
 
 /* Starts every stage with a pipe to the next; returns how many started. */
+/* Only cf-reduce, started last, may inherit the write end of the barrier pipe. */
+static int barrier_fd = -1;
+
 static int start_pipeline(struct stage *stages, int n, int sink, uint64_t bytes, int verbose)
 {
 	sigset_t block;
@@ -787,6 +867,8 @@ static int start_pipeline(struct stage *stages, int n, int sink, uint64_t bytes,
 			cf_note("stage %d: %s", i + 1, line.buf);
 			cf_buf_release(&line);
 		}
+		if (i == n - 1 && barrier_fd >= 0)
+			fcntl(barrier_fd, F_SETFD, 0);
 		if (start_stage(&stages[i], i, in, p[1], &block) < 0) {
 			error_errno("cannot run '%s'", stages[i].path.buf);
 			close_fd(&p[0]);
@@ -806,6 +888,20 @@ static int find_stage(const struct stage *stages, int n, pid_t pid)
 	return -1;
 }
 
+/* Records the end of a stage; returns 0 when pid was not one. */
+static int reaped(struct stage *stages, int started, pid_t pid, int status)
+{
+	int i = find_stage(stages, started, pid);
+
+	if (i < 0)
+		return 0;
+	stages[i].code = cf_child_code(status);
+	child_pids[i] = 0;
+	if (stages[i].code)
+		stop_after_failure(i, started);
+	return 1;
+}
+
 /* Reaps every started stage; the first abnormal end makes the others stop. */
 static void wait_pipeline(struct stage *stages, int started)
 {
@@ -813,20 +909,13 @@ static void wait_pipeline(struct stage *stages, int started)
 
 	while (left > 0) {
 		pid_t pid = waitpid(-1, &status, 0);
-		int i;
 
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid < 0)
 			die_errno("waitpid");
-		i = find_stage(stages, started, pid);
-		if (i < 0)
-			continue;
-		stages[i].code = cf_child_code(status);
-		child_pids[i] = 0;
-		left--;
-		if (stages[i].code)
-			stop_after_failure(i, started);
+		if (reaped(stages, started, pid, status))
+			left--;
 	}
 	alarm(0);
 }
@@ -876,15 +965,437 @@ static void release_stages(struct stage *stages, int n)
 	}
 }
 
+/* ---- memory budget, streaming mode and checkpoints ---- */
+
+static void apply_budget(struct options *o)
+{
+	char b[32];
+
+	if (!o->st.budget_arg)
+		return;
+	if (cf_knobs_from_budget(&o->knobs, o->st.budget) < 0)
+		usage_error("--memory-budget: '%s' is below the minimum of %s", o->st.budget_arg,
+			    cf_size_str(CF_BUDGET_MIN, b));
+}
+
+struct streaming {
+	int on;
+	uint64_t total, chunk_size, nr_chunks;
+	uint64_t done;			/* commits a resumed checkpoint covers */
+	int checkpointing;
+	struct cf_checkpoint cp;
+	int barrier_rd, barrier_wr;	/* cf-reduce's reports; -1 when off */
+	int failed;			/* a checkpoint could not be written */
+};
+
+/* Inserts an option and its value right after the program name, before any operand. */
+static void args_insert(struct args *a, const char *flag, const char *value)
+{
+	CF_ALLOC_GROW(a->v, a->nr + 3, a->alloc);
+	memmove(a->v + 3, a->v + 1, (a->nr - 1 + 1) * sizeof(*a->v));
+	a->v[1] = xstrdup(flag);
+	a->v[2] = xstrdup(value);
+	a->nr += 2;
+}
+
+static void args_insertf(struct args *a, const char *flag, uint64_t v)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	args_insert(a, flag, num);
+}
+
+/* The number of commits of the walk, from cf-revlist --count with the pipeline's options. */
+static uint64_t count_commits(const struct stage *revlist, const struct options *o)
+{
+	struct args a = { 0 };
+	struct cf_child c = CF_CHILD_INIT;
+	struct cf_buf out = CF_BUF_INIT;
+	char buf[256];
+	uint64_t n;
+	int p[2], code;
+	ssize_t r;
+
+	args_push(&a, revlist->path.buf);
+	args_push(&a, "--count");
+	revlist_args(&a, o);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_errno("cannot create a pipe");
+	c.argv = (const char *const *)a.v;
+	c.out = p[1];
+	if (cf_child_start(&c) < 0)
+		die_errno("cannot run '%s'", revlist->path.buf);
+	while ((r = read(p[0], buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die_errno("cannot read the count of commits");
+		cf_buf_add(&out, buf, r);
+	}
+	close(p[0]);
+	code = cf_child_finish(&c);
+	if (code > 128)
+		die("stage 1 (%s) was killed by signal %d (%s)", revlist->name, code - 128,
+		    strsignal(code - 128));
+	if (code)
+		die("stage 1 (%s) exited with status %d", revlist->name, code);
+	if (out.len && out.buf[out.len - 1] == '\n')
+		cf_buf_setlen(&out, out.len - 1);
+	if (cf_parse_u64(out.buf, &n) < 0)
+		die("cf-revlist --count printed '%s', not a number", out.buf);
+	cf_buf_release(&out);
+	args_release(&a);
+	return n;
+}
+
+/*
+ * CF_CHUNK_SIZE (for tests: many small chunks on a small history) wins over
+ * the size the budget gives.
+ */
+static uint64_t chunk_size(const struct options *o)
+{
+	const char *env = getenv("CF_CHUNK_SIZE");
+	uint64_t v;
+
+	if (env && *env) {
+		if (cf_parse_u64(env, &v) < 0 || !v)
+			die("CF_CHUNK_SIZE: not a positive number: '%s'", env);
+		return v;
+	}
+	return cf_chunk_size(o->st.budget);
+}
+
+/* The range's end as a hex id: a checkpoint of another head is stale. */
+static char *head_id(git_repository *repo, const struct options *o)
+{
+	const char *range = o->range ? o->range : "HEAD", *dots = strstr(range, "..");
+	const char *spec = dots ? (dots[2] ? dots + 2 : "HEAD") : range;
+	git_object *obj, *commit;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (git_revparse_single(&obj, repo, spec) < 0)
+		die("unknown revision '%s'", spec);
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0)
+		die("revision '%s' is not a commit", spec);
+	git_oid_tostr(hex, sizeof(hex), git_object_id(commit));
+	git_object_free(commit);
+	git_object_free(obj);
+	return xstrdup(hex);
+}
+
+/* Flags that tune resources, not results: a checkpoint holds across them. */
+static int is_knob_flag(const char *arg)
+{
+	static const char *const knobs[] = {
+		"--workers", "--commit-batch-size", "--blob-cache-size", "--blob-arena-size",
+		"--diff-cache-size", "--buffer-size", NULL,
+	};
+	for (int i = 0; knobs[i]; i++)
+		if (!strcmp(arg, knobs[i]))
+			return 1;
+	return 0;
+}
+
+/* Every stage's options but the knobs and the renderer's, as one line. */
+static char *result_options(const struct stage *stages, int n)
+{
+	struct cf_buf b = CF_BUF_INIT;
+
+	for (int i = 0; i < n - 1; i++) {
+		const struct args *a = &stages[i].args;
+		cf_buf_addf(&b, "%s%s", i ? " | " : "", stages[i].name);
+		for (size_t k = 1; k < a->nr; k++) {
+			if (is_knob_flag(a->v[k]) && k + 1 < a->nr) {
+				k++;
+				continue;
+			}
+			cf_buf_addch(&b, ' ');
+			shell_quote(&b, a->v[k]);
+		}
+	}
+	return cf_buf_detach(&b, NULL);
+}
+
+static char *analyzer_list(const struct options *o)
+{
+	struct cf_buf b = CF_BUF_INIT;
+
+	for (int i = 0; i < o->nr_analyzers; i++)
+		cf_buf_addf(&b, "%s%s", i ? "," : "", o->analyzers[i]);
+	return cf_buf_detach(&b, NULL);
+}
+
+static void checkpoint_base(const struct options *o, struct cf_buf *base)
+{
+	const char *home = getenv("HOME");
+
+	if (o->st.dir) {
+		cf_buf_addstr(base, o->st.dir);
+		return;
+	}
+	if (!home || !*home)
+		die("HOME is not set: give --checkpoint-dir");
+	cf_buf_addf(base, "%s/.codefang/checkpoints", home);
+}
+
+/* What this run is, in the terms a checkpoint records. */
+static void describe_run(struct streaming *s, const struct options *o,
+			 const struct stage *stages, int n)
+{
+	git_repository *repo = cf_repo_open(o->repo);
+	struct cf_buf base = CF_BUF_INIT, gitdir = CF_BUF_INIT;
+
+	cf_buf_addstr(&gitdir, cf_repo_gitdir(repo));
+	if (gitdir.len > 1 && gitdir.buf[gitdir.len - 1] == '/')
+		cf_buf_setlen(&gitdir, gitdir.len - 1);
+	checkpoint_base(o, &base);
+	cf_checkpoint_init(&s->cp, base.buf, gitdir.buf);
+	s->cp.repo = cf_buf_detach(&gitdir, NULL);
+	s->cp.head = head_id(repo, o);
+	s->cp.analyzers = analyzer_list(o);
+	s->cp.options = result_options(stages, n);
+	s->cp.total = s->total;
+	s->cp.chunk_size = s->chunk_size;
+	s->cp.created = time(NULL);
+	cf_repo_close(repo);
+	cf_buf_release(&base);
+}
+
+/* Takes over a valid checkpoint, or says why there is none to take and clears it. */
+static void find_checkpoint(struct streaming *s, const struct options *o)
+{
+	struct cf_checkpoint saved;
+	struct cf_buf why = CF_BUF_INIT;
+	const char *reason = NULL;
+	int r;
+
+	cf_checkpoint_init(&saved, "", "");
+	cf_buf_reset(&saved.dir);
+	cf_buf_addstr(&saved.dir, s->cp.dir.buf);
+	r = cf_checkpoint_read(&saved, &why);
+	if (r < 0)
+		reason = why.buf;
+	else if (!r && !o->st.resume)
+		reason = "--resume=false";
+	else if (!r)
+		reason = cf_checkpoint_mismatch(&saved, &s->cp, &why);
+	if (reason) {
+		cf_note("checkpoint ignored: %s", reason);
+		cf_checkpoint_clear(&s->cp);
+	} else if (!r) {
+		s->chunk_size = s->cp.chunk_size = saved.chunk_size;
+		s->done = saved.done;
+		s->cp.created = saved.created;
+		s->cp.saved = 1;
+		s->cp.chunk = saved.chunk;
+		s->cp.done = saved.done;
+		s->cp.last = xstrdup(saved.last);
+	}
+	cf_checkpoint_release(&saved);
+	cf_buf_release(&why);
+}
+
+static void setup_checkpoint(struct streaming *s, const struct options *o,
+			     const struct stage *stages, int n)
+{
+	struct cf_buf what = CF_BUF_INIT;
+
+	describe_run(s, o, stages, n);
+	if (o->st.clear)
+		cf_checkpoint_clear(&s->cp);
+	else
+		find_checkpoint(s, o);
+	if (cf_checkpoint_prepare(&s->cp, o->nr_analyzers, &what) < 0)
+		die_errno("cannot write checkpoints in '%s'", what.buf);
+	cf_buf_release(&what);
+}
+
+/* Analyzers save on barriers (and start from their saved state); cf-reduce reports barriers. */
+static void streaming_args(struct streaming *s, struct stage *stages, int n)
+{
+	struct cf_buf path = CF_BUF_INIT;
+	int p[2];
+
+	if (s->done)
+		args_insertf(&stages[0].args, "--resume-after", s->done);
+	args_insertf(&stages[0].args, "--chunk-size", s->chunk_size);
+	for (int i = 4; s->checkpointing && i < n - 1; i++) {
+		if (s->done) {
+			cf_buf_reset(&path);
+			cf_checkpoint_state_path(&s->cp, i - 4, s->cp.chunk, &path);
+			args_insert(&stages[i].args, "--resume", path.buf);
+		}
+		cf_buf_reset(&path);
+		cf_checkpoint_analyzer_dir(&s->cp, i - 4, &path);
+		args_insert(&stages[i].args, "--state-dir", path.buf);
+	}
+	cf_buf_release(&path);
+	/* The write end is close-on-exec until cf-reduce, the last stage, starts. */
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_errno("cannot create a pipe");
+	s->barrier_rd = p[0];
+	s->barrier_wr = p[1];
+	args_insertf(&stages[n - 1].args, "--barrier-fd", (uint64_t)p[1]);
+}
+
+static void note_chunk(const struct streaming *s, uint64_t chunk)
+{
+	uint64_t a = chunk * s->chunk_size, b = a + s->chunk_size;
+
+	fprintf(stderr, "streaming: processing chunk %" PRIu64 "/%" PRIu64
+		" (commits %" PRIu64 "-%" PRIu64 ")\n",
+		chunk + 1, s->nr_chunks, a, b < s->total ? b : s->total);
+}
+
+static void plan_streaming(struct streaming *s, struct options *o, struct stage *stages, int n)
+{
+	s->barrier_rd = s->barrier_wr = -1;
+	if (o->st.mode == STREAM_OFF) {
+		if (o->verbose)
+			cf_note("streaming = off (flag)");
+		return;
+	}
+	s->total = count_commits(&stages[0], o);
+	s->on = o->st.mode == STREAM_ON || cf_streaming_auto(&o->knobs, o->st.budget, s->total);
+	if (o->verbose) {
+		char b[32];
+		cf_note("streaming = %s (%s; %" PRIu64 " commits, estimated peak %s)",
+			s->on ? "on" : "off", o->st.mode == STREAM_ON ? "flag" : "auto",
+			s->total, cf_size_str(cf_estimated_peak(&o->knobs, s->total), b));
+	}
+	if (!s->on)
+		return;
+	s->chunk_size = chunk_size(o);
+	s->checkpointing = o->st.checkpoint;
+	if (s->checkpointing)
+		setup_checkpoint(s, o, stages, n);
+	s->nr_chunks = s->total ? (s->total + s->chunk_size - 1) / s->chunk_size : 1;
+	streaming_args(s, stages, n);
+	fprintf(stderr, "streaming: processing %" PRIu64 " commits in %" PRIu64 " chunks\n",
+		s->total, s->nr_chunks);
+	if (s->done)
+		fprintf(stderr, "streaming: resuming after chunk %" PRIu64 "/%" PRIu64
+			" (%" PRIu64 " commits done)\n", s->cp.chunk + 1, s->nr_chunks, s->done);
+	note_chunk(s, s->done / s->chunk_size);
+	fflush(stderr);
+}
+
+/* For tests of crash recovery: everything dies at once, as in a power cut. */
+static void crash_if_asked(uint64_t chunk)
+{
+	const char *env = getenv("CF_TEST_CRASH_AFTER_CHUNK");
+	uint64_t c;
+
+	if (!env || cf_parse_u64(env, &c) < 0 || c != chunk)
+		return;
+	for (int i = 0; i < MAX_STAGES; i++)
+		if (child_pids[i] > 0)
+			kill(child_pids[i], SIGKILL);
+	raise(SIGKILL);
+}
+
+/* "chunk C commits K last ID": every analyzer has saved chunk C. */
+static void on_barrier_line(struct streaming *s, const char *line, int started)
+{
+	unsigned long long chunk, done;
+	char hex[CF_OID_HEXSZ + 2];
+
+	if (sscanf(line, "chunk %llu commits %llu last %41s", &chunk, &done, hex) != 3 ||
+	    strlen(hex) != CF_OID_HEXSZ)
+		BUG("cf-reduce reported '%s'", line);
+	if (s->failed)
+		return;
+	if (!s->checkpointing)
+		goto next;
+	s->cp.saved = 1;
+	s->cp.chunk = chunk;
+	s->cp.done = done;
+	free(s->cp.last);
+	s->cp.last = xstrdup(hex);
+	if (cf_checkpoint_write(&s->cp) < 0) {
+		error_errno("cannot write the checkpoint '%s/checkpoint.json'", s->cp.dir.buf);
+		s->failed = 1;
+		stop_after_failure(-1, started);
+		return;
+	}
+	cf_checkpoint_prune(&s->cp, chunk);
+	crash_if_asked(chunk);
+next:
+	if (chunk + 1 < s->nr_chunks)
+		note_chunk(s, chunk + 1);
+}
+
+/* Reads what cf-reduce reported; returns 0 at its end. */
+static int read_barriers(struct streaming *s, struct cf_buf *pending, int started)
+{
+	char buf[4096];
+	ssize_t r = read(s->barrier_rd, buf, sizeof(buf));
+	char *nl;
+
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (!r)
+		return 0;
+	cf_buf_add(pending, buf, r);
+	while ((nl = memchr(pending->buf, '\n', pending->len))) {
+		size_t len = nl - pending->buf + 1;
+		*nl = '\0';
+		on_barrier_line(s, pending->buf, started);
+		memmove(pending->buf, pending->buf + len, pending->len - len);
+		cf_buf_setlen(pending, pending->len - len);
+	}
+	return 1;
+}
+
+/* wait_pipeline(), listening to cf-reduce's barrier reports meanwhile. */
+static void wait_streaming(struct streaming *s, struct stage *stages, int started)
+{
+	struct cf_buf pending = CF_BUF_INIT;
+	int left = started, open_rd = s->barrier_rd >= 0;
+
+	while (left > 0 || open_rd) {
+		struct pollfd pfd = { .fd = s->barrier_rd, .events = POLLIN };
+		int status;
+		pid_t pid;
+
+		if (open_rd && poll(&pfd, 1, 100) > 0)
+			open_rd = read_barriers(s, &pending, started);
+		while (left > 0 && (pid = waitpid(-1, &status, open_rd ? WNOHANG : 0)) != 0) {
+			if (pid < 0 && errno == EINTR)
+				continue;
+			if (pid < 0)
+				die_errno("waitpid");
+			if (reaped(stages, started, pid, status))
+				left--;
+			if (open_rd)
+				break;
+		}
+	}
+	alarm(0);
+	if (s->barrier_rd >= 0)
+		close(s->barrier_rd);
+	cf_buf_release(&pending);
+}
+
+static void finish_streaming(struct streaming *s)
+{
+	if (!s->checkpointing)
+		return;
+	cf_checkpoint_clear(&s->cp);
+	cf_checkpoint_release(&s->cp);
+}
+
 static int cmd_history(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct stage stages[MAX_STAGES] = { 0 };
 	struct cf_buf sink_name = CF_BUF_INIT;
+	struct streaming stream = { 0 };
 	int n, started, sink;
 	uint64_t bytes;
 
 	parse_history(&o, argc, argv);
+	apply_budget(&o);
 	n = build_stages(stages, &o);
 	if (o.dry_run) {
 		print_dry_run(stages, n);
@@ -893,44 +1404,31 @@ static int cmd_history(int argc, char **argv)
 	}
 	bytes = pipe_bytes(&o);
 	if (o.verbose)
-		print_knobs(&o.knobs, bytes);
+		print_knobs(&o.knobs, bytes, &o.st);
+	plan_streaming(&stream, &o, stages, n);
+	barrier_fd = stream.barrier_wr;
 	install_handlers();
 	sink = open_sink(o.output, &sink_name);
 	fflush(NULL);
 	started = start_pipeline(stages, n, sink, bytes, o.verbose);
+	if (barrier_fd >= 0)
+		close(barrier_fd);
 	if (started < n)
 		stop_after_failure(started - 1, started);
-	wait_pipeline(stages, started);
+	if (stream.on)
+		wait_streaming(&stream, stages, started);
+	else
+		wait_pipeline(stages, started);
 	report(stages, n, started);
+	if (stream.failed) {
+		remove_sink();
+		exit(CF_EXIT_FAIL);	/* the reason has been printed */
+	}
 	deliver(sink, o.output);
+	finish_streaming(&stream);
 	cf_buf_release(&sink_name);
 	release_stages(stages, n);
 	return 0;
-}
-
-/*
- * analyze: the static analyzers are one process, cf-static, which walks the
- * tree and runs its workers itself; cf-run runs it with JSON as the default
- * format, so that the driver stays free of the grammars.
- */
-static int cmd_analyze(int argc, char **argv)
-{
-	struct stage s = { .name = "cf-static" };
-	struct cf_buf dir = CF_BUF_INIT;
-	const char **args = xcalloc(argc + 3, sizeof(*args));
-
-	cf_buf_init(&s.path, 0);
-	args_push(&s.args, "cf-static");
-	self_dir(&dir);
-	find_tool(&s, &dir, 1);
-	args[0] = s.path.buf;
-	args[1] = "-f";
-	args[2] = "json";
-	for (int i = 1; i < argc; i++)
-		args[i + 2] = argv[i];
-	fflush(NULL);
-	execv(args[0], (char *const *)args);
-	die_errno("cannot run '%s'", args[0]);
 }
 
 int cmd_main(int argc, char **argv)
@@ -941,10 +1439,8 @@ int cmd_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		cf_usage_exit(usage);
-	if (!strcmp(argv[1], "analyze"))
-		return cmd_analyze(argc - 1, argv + 1);
 	if (strcmp(argv[1], "history"))
-		usage_error("unknown command '%s' (known: history, analyze)", argv[1]);
+		usage_error("unknown command '%s' (known: history)", argv[1]);
 	argv[1] = argv[0];	/* getopt names the program in its messages */
 	return cmd_history(argc - 1, argv + 1);
 }

@@ -62,6 +62,26 @@ uint64_t cf_knobs_cost(const struct cf_knobs *k);
 const char *cf_knob_flag(enum cf_knob_index i);
 const char *cf_knob_source_name(enum cf_knob_source s);
 
+/*
+ * Streaming mode (the seed's rules): analyzer state grows by about
+ * CF_STATE_PER_COMMIT bytes per commit; chunks hold what the budget leaves
+ * after CF_CHUNK_OVERHEAD, within [CF_CHUNK_MIN, CF_CHUNK_MAX] commits
+ * (128 MiB: about 40,000; 256 MiB and more: 50,000), and CF_CHUNK_MAX
+ * without a budget.  Auto mode streams from CF_STREAMING_COMMITS commits
+ * on, or when the estimated peak (the knobs' cost plus the state of every
+ * commit) exceeds 80% of the budget.
+ */
+#define CF_STATE_PER_COMMIT (2ull << 10)
+#define CF_CHUNK_OVERHEAD (48ull << 20)
+#define CF_CHUNK_MIN 10000ull
+#define CF_CHUNK_MAX 50000ull
+#define CF_STREAMING_COMMITS 50000ull
+
+/* budget 0: none. */
+uint64_t cf_chunk_size(uint64_t budget);
+uint64_t cf_estimated_peak(const struct cf_knobs *k, uint64_t commits);
+int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commits);
+
 /* Per-worker memory the model charges: object-database handle and delta cache. */
 #define CF_WORKER_COST (32ull << 20)
 /* Memory the model charges per diff-cache entry (hunks of a typical change). */
