@@ -156,6 +156,7 @@ struct differ {
 	struct cf_buf path;
 	cf_tree_change_fn fn;
 	void *data;
+	uint64_t *gitlinks;	/* submodule changes left out, or NULL */
 };
 
 /* Git canonicalizes modes when reading trees; so must we to match it. */
@@ -310,6 +311,12 @@ static int descend(struct differ *d, size_t frame, const struct tree_entry *e,
  * One entry present on one side only: a file is reported, a directory is
  * walked (against nothing), a gitlink is skipped.
  */
+static void count_gitlink(struct differ *d, uint32_t mode)
+{
+	if (mode == CF_MODE_GITLINK && d->gitlinks)
+		(*d->gitlinks)++;
+}
+
 static int one_side(struct differ *d, size_t fi, int side)
 {
 	struct frame *f = &d->frames[fi];
@@ -318,8 +325,10 @@ static int one_side(struct differ *d, size_t fi, int side)
 	f->valid[side] = 0;
 	if (e.mode == CF_MODE_TREE)
 		return descend(d, fi, &e, side ? NULL : e.oid, side ? e.oid : NULL);
-	if (!is_file(e.mode))
+	if (!is_file(e.mode)) {
+		count_gitlink(d, e.mode);
 		return 0;
+	}
 	return side ? report(d, f, 'A', NULL, &e) : report(d, f, 'D', &e, NULL);
 }
 
@@ -333,12 +342,18 @@ static int both_sides(struct differ *d, size_t fi)
 		return 0;
 	if (a.mode == CF_MODE_TREE)	/* then b is a tree too: they compared equal */
 		return descend(d, fi, &a, a.oid, b.oid);
-	if (!is_file(a.mode) && !is_file(b.mode))
+	if (!is_file(a.mode) && !is_file(b.mode)) {
+		count_gitlink(d, a.mode == CF_MODE_GITLINK ? a.mode : b.mode);
 		return 0;
-	if (!is_file(a.mode))
+	}
+	if (!is_file(a.mode)) {
+		count_gitlink(d, a.mode);
 		return report(d, f, 'A', NULL, &b);
-	if (!is_file(b.mode))
+	}
+	if (!is_file(b.mode)) {
+		count_gitlink(d, b.mode);
 		return report(d, f, 'D', &a, NULL);
+	}
 	return report(d, f, 'M', &a, &b);
 }
 
@@ -396,7 +411,13 @@ static int step(struct differ *d)
 int cf_tree_diff(struct cf_odb *odb, const struct cf_oid *old, const struct cf_oid *new,
 		 cf_tree_change_fn fn, void *data)
 {
-	struct differ d = { .odb = odb, .fn = fn, .data = data };
+	return cf_tree_diff_counted(odb, old, new, fn, data, NULL);
+}
+
+int cf_tree_diff_counted(struct cf_odb *odb, const struct cf_oid *old, const struct cf_oid *new,
+			 cf_tree_change_fn fn, void *data, uint64_t *gitlinks)
+{
+	struct differ d = { .odb = odb, .fn = fn, .data = data, .gitlinks = gitlinks };
 	int ret = 0;
 
 	cf_buf_init(&d.path, 256);

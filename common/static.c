@@ -292,8 +292,7 @@ static void comment_node(struct walk *w, const struct cf_uast_node *n, const str
 {
 	for (uint32_t l = n->line; l <= n->end_line && l <= w->u->lines; l++)
 		w->comment_line[l] = 1;
-	/* a docstring documents what it opens, not what follows it */
-	if (n->end_line <= w->u->lines && !(n->roles & CF_ROLE_DOC))
+	if (n->end_line <= w->u->lines)
 		w->comment_end[n->end_line] = 1;
 	if (!(n->roles & CF_ROLE_DOC) || parent->node == CF_UAST_NONE)
 		return;

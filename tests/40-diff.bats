@@ -232,7 +232,7 @@ pipeline_patience() {
 	run bash -c "cf-revlist '$EDITS' | cf-treediff '$EDITS' | cf-blobload '$EDITS' | cf-diff |
 		cf-dump | sed 's/.*\"t\":\"\\([a-z]*\\)\".*/\\1/' | uniq -c | awk '{print \$2}' | sort -u"
 	assert_success
-	assert_output $'change\ncommit\nstream'
+	assert_output $'change\ncommit\nscope\nstream'
 	[ "$(cf-revlist "$EDITS" | cf-treediff "$EDITS" | cf-dump -t commit)" = \
 	  "$(pipeline "$EDITS" "cf-dump -t commit")" ]
 }

@@ -66,7 +66,7 @@ wait_child() {
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.json"
 	run -0 jq -c '[keys_unsorted, .codefang.commits, .codefang.first_parent, .burndown.schema, .devs.commits]' \
 		"$BATS_TEST_TMPDIR/out.json"
-	assert_output '[["codefang","burndown","devs"],64,true,1,64]'
+	assert_output '[["codefang","scope","burndown","devs"],64,true,1,64]'
 	run -0 cf-run history -a devs -f text "$repo"
 	assert_line "devs (schema 1)"
 	assert_line --regexp '^     1  Alice +alice@example.com +44 '

@@ -104,6 +104,8 @@ struct stage {
 	struct cf_blobcache cache;
 	struct cf_arena *arena;
 	uint64_t arena_size, max_blob;
+	uint64_t too_large;		/* changes with a blob over max_blob */
+	int seen_stream;
 	int verbose;
 
 	struct cf_buf buf;	/* raw records and packed fields of the batch */
@@ -181,8 +183,8 @@ static void add_change(struct stage *st, const struct cf_record *rec)
 	const char *path = cf_rec_str(rec, "path", &plen);
 	struct item *it;
 
-	if (slen != 1 || !strchr("ADM", s[0]))
-		cf_rec_die(rec, "'s' must be \"A\", \"D\" or \"M\"");
+	if (slen != 1 || !strchr("ADMR", s[0]))
+		cf_rec_die(rec, "'s' must be \"A\", \"D\", \"M\" or \"R\"");
 	it = new_item(st);
 	it->status = s[0];
 	it->version = rec->version;
@@ -266,6 +268,13 @@ static int known_binary(struct stage *st, const struct cf_oid *oid)
 	return info && info->binary;
 }
 
+/* A modification, or a rename with edits: both blobs go to cf-diff. */
+static int pairs_blobs(const struct item *it)
+{
+	return it->status == 'M' ||
+	       (it->status == 'R' && cf_oid_cmp(&it->old.oid, &it->new.oid));
+}
+
 /* Decides what each change needs: numbers only, or bytes too. */
 static void plan(struct stage *st)
 {
@@ -283,7 +292,7 @@ static void plan(struct stage *st)
 	st->nr_wants = 0;
 	for (size_t i = 0; i < st->nr_items; i++) {
 		struct item *it = &st->items[i];
-		int text = it->status == 'M' &&
+		int text = pairs_blobs(it) &&
 			   !known_binary(st, &it->old.oid) && !known_binary(st, &it->new.oid);
 
 		if (!it->status)
@@ -523,7 +532,8 @@ static void emit_change(struct stage *st, const struct item *it)
 		side_info(st, it, &it->old, &o);
 	if (it->status != 'D')
 		side_info(st, it, &it->new, &n);
-	if (it->status == 'M' && !o.binary && !n.binary) {
+	st->too_large += o.skipped || n.skipped;
+	if (pairs_blobs(it) && !o.binary && !n.binary) {
 		const char *data;
 		size_t len;
 		uint64_t keep;
@@ -702,6 +712,17 @@ static void report(const struct stage *st)
 		(unsigned long long)s->beside, cf_size_str(s->blob_bytes, b1));
 }
 
+/* What --max-blob-size left unread, for cf-reduce to add up (cf-records(5)). */
+static void write_scope(struct stage *st)
+{
+	msgpack_packer *pk = cf_writer_begin(&st->w, "scope", 1, 1);
+
+	cf_pack_str(pk, "skipped");
+	msgpack_pack_map(pk, 1);
+	cf_pack_kv_u64(pk, "too_large", st->too_large);
+	cf_writer_end(&st->w);
+}
+
 static void run(struct stage *st, uint64_t batch_size)
 {
 	struct cf_record rec;
@@ -717,6 +738,7 @@ static void run(struct stage *st, uint64_t batch_size)
 		} else if (cf_rec_is(&rec, CF_REC_CHANGE)) {
 			add_change(st, &rec);
 		} else {
+			st->seen_stream |= cf_rec_is(&rec, CF_REC_STREAM);
 			add_raw(st, &rec);
 		}
 		/* Never hold finished work while waiting for input. */
@@ -726,6 +748,8 @@ static void run(struct stage *st, uint64_t batch_size)
 		}
 	}
 	process_batch(st);
+	if (st->seen_stream)
+		write_scope(st);
 }
 
 int cmd_main(int argc, char **argv)

@@ -4,9 +4,12 @@
  * language, passes every record through unchanged, and appends one "devs"
  * result record at the end (schema devs/1, documented in cf-devs(1)).
  *
- * Every commit counts, merges included, and every change that follows it
- * counts, whatever diff it came from: with first-parent streams this is
- * exactly what `git log --first-parent --numstat` reports.
+ * On a first-parent stream every commit counts, merges included, and every
+ * change that follows it counts, whatever diff it came from: this is
+ * exactly what `git log --first-parent --numstat` reports.  On a stream of
+ * the full history (its stream record says first_parent false) merges are
+ * left out, as `git log --no-merges --numstat` leaves them out: their
+ * lines were counted in the commits of the branches they merge.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -62,10 +65,12 @@ struct devs {
 	struct stats total;
 
 	int in_commit;			/* a commit record has been seen */
+	int skip;			/* it is a merge of a full-history stream */
 	size_t cur;			/* its author */
 	uint64_t cur_n, cur_tick;
 
 	int have_stream;
+	int full_history;
 	uint64_t tick_size;
 	int64_t t0;
 	uint64_t commits;		/* commit records so far, resumed ones included */
@@ -205,6 +210,7 @@ static void read_stream(struct devs *d, const struct cf_record *rec)
 	if (d->have_stream)
 		return;		/* ticks are measured from the first */
 	d->have_stream = 1;
+	d->full_history = cf_rec_get(rec, "first_parent") && !cf_rec_bool(rec, "first_parent");
 	cf_rec_u64_opt(rec, "tick_size", &d->tick_size);
 	cf_rec_i64_opt(rec, "t0", &d->t0);
 }
@@ -225,8 +231,11 @@ static void read_commit(struct devs *d, const struct cf_record *rec)
 	name = cf_rec_str(rec, "author", &nlen);
 	email = cf_rec_str(rec, "email", &elen);
 	cf_rec_array(rec, "parents", &nr_parents);
-	d->cur = person_find(d, name, nlen, email, elen);
 	d->in_commit = 1;
+	d->skip = d->full_history && nr_parents > 1;
+	if (d->skip)
+		return;
+	d->cur = person_find(d, name, nlen, email, elen);
 	count_commit(&d->people[d->cur].st, d->cur_tick, nr_parents > 1);
 	count_commit(&d->total, d->cur_tick, nr_parents > 1);
 }
@@ -285,6 +294,8 @@ static void read_change(struct devs *d, const struct cf_record *rec)
 	touched = d->total.added + d->total.removed;
 	if (add > UINT64_MAX - touched || del > UINT64_MAX - touched - add)
 		cf_rec_die(rec, "line counts overflow");
+	if (d->skip)
+		return;
 	lang = cf_lang_id(path, len);
 	count_lines(&d->people[d->cur].st, d->cur_tick, lang, add, del, changed);
 	count_lines(&d->total, d->cur_tick, lang, add, del, changed);

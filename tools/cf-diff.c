@@ -732,9 +732,12 @@ static void add_change(struct batch *b, const struct cf_record *rec)
 	} else if (slen == 1 && s[0] == 'D') {
 		it->del = bin ? 0 : cf_rec_u64(rec, "old_lines");
 	} else {
-		/* "M", and any later status that pairs two blobs. */
+		/* "M", "R", and any later status that pairs two blobs. */
 		cf_rec_oid(rec, "old", &it->old_oid);
 		cf_rec_oid(rec, "new", &it->new_oid);
+		/* an exact rename: cf-blobload sends no blobs, nothing changed */
+		if (slen == 1 && s[0] == 'R' && !cf_oid_cmp(&it->old_oid, &it->new_oid))
+			bin = 1;
 		if (!bin) {
 			it->kind = ITEM_HUNKS;
 			plan_diff(b, it, rec);

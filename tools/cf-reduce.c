@@ -27,6 +27,7 @@
 #include "cf/progress.h"
 #include "cf/reader.h"
 #include "cf/record.h"
+#include "cf/scope.h"
 #include "cf/report.h"
 #include "cf/size.h"
 #include "cf/tool.h"
@@ -67,6 +68,7 @@ struct input {
 	int announced;			/* the stream record gave "commits" */
 	uint64_t want_commits, commits;	/* announced, and seen */
 	int barrier_fd;			/* -1: none */
+	struct cf_scope_sums scope;	/* what the stages left out, summed */
 	struct cf_progress progress;	/* commits seen of those announced */
 };
 
@@ -92,8 +94,8 @@ static void add_result(struct input *in, const struct cf_record *rec)
 		cf_rec_die(rec, "'data' must be a map");
 	if (!len || memchr(name, 0, len))
 		cf_rec_die(rec, "'analyzer' must be a non-empty name");
-	if (len == 8 && !memcmp(name, "codefang", 8))
-		cf_rec_die(rec, "the analyzer name 'codefang' is reserved");
+	if ((len == 8 && !memcmp(name, "codefang", 8)) || (len == 5 && !memcmp(name, "scope", 5)))
+		cf_rec_die(rec, "the analyzer name '%.*s' is reserved", (int)len, name);
 	for (size_t i = 0; i < in->nr; i++)
 		if (strlen(in->results[i].analyzer) == len &&
 		    !memcmp(in->results[i].analyzer, name, len))
@@ -186,6 +188,8 @@ static void read_input(struct input *in, int fd)
 			in->announced = cf_rec_u64_opt(&rec, "commits", &in->want_commits);
 			if (in->announced)
 				cf_progress_total(&in->progress, in->want_commits);
+		} else if (cf_rec_is(&rec, CF_REC_SCOPE)) {
+			cf_scope_sums_add(&in->scope, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_COMMIT)) {
 			uint64_t n;
 			/* A resumed stream starts at commit n, not 0: it is not shorter. */
@@ -292,9 +296,13 @@ static void build_document(const struct input *in, msgpack_sbuffer *sb,
 
 	msgpack_sbuffer_init(sb);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1 + in->nr);
+	msgpack_pack_map(&pk, 1 + in->scope.seen + in->nr);
 	cf_pack_str(&pk, "codefang");
 	pack_header(&pk, in);
+	if (in->scope.seen) {
+		cf_pack_str(&pk, "scope");
+		cf_scope_sums_pack(&in->scope, &pk, 0);
+	}
 	for (size_t i = 0; i < in->nr; i++)
 		pack_result(&pk, &in->results[i]);
 	msgpack_unpacked_init(doc);
@@ -895,6 +903,19 @@ static void render_text(struct cf_buf *out, const msgpack_object *doc)
 	}
 }
 
+/* The summed scope record, for a later cf-reduce to add up again. */
+static void pack_scope_record(const struct input *in, struct cf_buf *out)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	cf_scope_sums_pack(&in->scope, &pk, 1);
+	cf_buf_add(out, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 static void render(const struct input *in, enum format fmt, struct cf_buf *out)
 {
 	msgpack_sbuffer sb;
@@ -905,6 +926,8 @@ static void render(const struct input *in, enum format fmt, struct cf_buf *out)
 			cf_buf_add(out, in->stream.raw, in->stream.len);
 		for (size_t i = 0; i < in->nr; i++)
 			cf_buf_add(out, in->results[i].raw, in->results[i].len);
+		if (in->scope.seen)
+			pack_scope_record(in, out);
 		return;
 	}
 	build_document(in, &sb, &doc);
@@ -1014,6 +1037,7 @@ static void release_input(struct input *in)
 		free(in->results[i].analyzer);
 	}
 	free(in->results);
+	cf_scope_sums_release(&in->scope);
 	if (in->stream.raw) {
 		msgpack_unpacked_destroy(&in->stream.u);
 		free(in->stream.raw);

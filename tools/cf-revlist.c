@@ -21,6 +21,7 @@
 #include "cf/alloc.h"
 #include "cf/buf.h"
 #include "cf/mailmap.h"
+#include "cf/people.h"
 #include "cf/record.h"
 #include "cf/repo.h"
 #include "cf/size.h"
@@ -42,6 +43,8 @@ static const char usage[] =
 "      --skip N            leave out the N newest commits first\n"
 "      --tick-size HOURS   length of a tick (default 24)\n"
 "      --no-mailmap        do not resolve identities through .mailmap\n"
+"      --people-dict FILE  then merge aliases: one person per line, 'a|b|c'\n"
+"      --identity WHO      author (default) or committer\n"
 "      --allow-shallow     walk a shallow repository as far as it goes\n"
 "      --count             print the number of commits and exit\n"
 "      --chunk-size N      a \"barrier\" record after every N commits (streaming)\n"
@@ -58,6 +61,8 @@ struct options {
 	int first_parent;
 	int mailmap;
 	int allow_shallow;
+	int committer;		/* --identity=committer */
+	const char *people_dict;
 	int64_t since, until;	/* NO_DATE when not given */
 	uint64_t max_count;	/* UINT64_MAX: unlimited */
 	uint64_t skip;
@@ -615,6 +620,8 @@ static void resolve_range(git_repository *repo, const char *range,
 struct emitter {
 	struct cf_writer w;
 	struct cf_mailmap *mailmap;
+	struct cf_people *people;
+	int committer;
 	uint64_t tick_size;
 	int64_t t0;
 	uint64_t tick;
@@ -652,6 +659,8 @@ static void pack_identity(struct emitter *e, msgpack_packer *pk, const git_signa
 
 	if (e->mailmap)
 		cf_mailmap_resolve(e->mailmap, &name, &email);
+	if (e->people)
+		cf_people_resolve(e->people, &name, &email);
 	cf_pack_kv_str(pk, "author", name);
 	cf_pack_kv_str(pk, "email", email);
 }
@@ -684,7 +693,7 @@ static void write_commit(struct emitter *e, struct graph *g, uint32_t i, uint64_
 		cf_oid_from_git(&oid, git_commit_parent_id(c, k));
 		cf_pack_oid(pk, &oid);
 	}
-	pack_identity(e, pk, author);
+	pack_identity(e, pk, e->committer ? git_commit_committer(c) : author);
 	cf_pack_kv_i64(pk, "time", git_commit_time(c));
 	cf_pack_kv_i64(pk, "atime", author->when.time);
 	cf_pack_kv_i64(pk, "tz", author->when.offset);
@@ -723,6 +732,9 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 			(int64_t)e.tick_size;
 	if (opt->mailmap)
 		e.mailmap = cf_mailmap_load(repo);
+	if (opt->people_dict)
+		e.people = cf_people_load(opt->people_dict);
+	e.committer = opt->committer;
 	write_stream(&e, repo, range, head, opt, w->nr);
 	for (size_t j = 0; j < w->nr; j++) {
 		uint64_t done = j + 1;
@@ -737,6 +749,7 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 	}
 	cf_writer_release(&e.w);
 	cf_mailmap_free(e.mailmap);
+	cf_people_free(e.people);
 }
 
 /* ---- main ---- */
@@ -744,7 +757,7 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 enum {
 	OPT_FIRST_PARENT = 256, OPT_FULL_HISTORY, OPT_SINCE, OPT_UNTIL, OPT_SKIP,
 	OPT_TICK_SIZE, OPT_NO_MAILMAP, OPT_ALLOW_SHALLOW, OPT_COUNT, OPT_CHUNK_SIZE,
-	OPT_RESUME_AFTER,
+	OPT_RESUME_AFTER, OPT_PEOPLE_DICT, OPT_IDENTITY,
 };
 
 static void parse_options(int argc, char **argv, struct options *opt)
@@ -762,6 +775,8 @@ static void parse_options(int argc, char **argv, struct options *opt)
 		{ "count", no_argument, NULL, OPT_COUNT },
 		{ "chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
 		{ "resume-after", required_argument, NULL, OPT_RESUME_AFTER },
+		{ "people-dict", required_argument, NULL, OPT_PEOPLE_DICT },
+		{ "identity", required_argument, NULL, OPT_IDENTITY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -781,6 +796,16 @@ static void parse_options(int argc, char **argv, struct options *opt)
 			break;
 		case OPT_NO_MAILMAP: opt->mailmap = 0; break;
 		case OPT_ALLOW_SHALLOW: opt->allow_shallow = 1; break;
+		case OPT_PEOPLE_DICT:
+			if (!*optarg)
+				usage_error("--people-dict: empty file name");
+			opt->people_dict = optarg;
+			break;
+		case OPT_IDENTITY:
+			if (strcmp(optarg, "author") && strcmp(optarg, "committer"))
+				usage_error("--identity: '%s' is neither author nor committer", optarg);
+			opt->committer = !strcmp(optarg, "committer");
+			break;
 		case OPT_COUNT: opt->count = 1; break;
 		case OPT_CHUNK_SIZE:
 			opt->chunk_size = cf_opt_uint("--chunk-size", optarg, 1, UINT32_MAX);

@@ -67,5 +67,11 @@ typedef int (*cf_tree_change_fn)(const struct cf_tree_change *ch, void *data);
  */
 int cf_tree_diff(struct cf_odb *odb, const struct cf_oid *old, const struct cf_oid *new,
 		 cf_tree_change_fn fn, void *data);
+/*
+ * The same, adding to *gitlinks (when not NULL) one for every submodule
+ * entry that differs between the trees and is left out.
+ */
+int cf_tree_diff_counted(struct cf_odb *odb, const struct cf_oid *old, const struct cf_oid *new,
+			 cf_tree_change_fn fn, void *data, uint64_t *gitlinks);
 
 #endif
