@@ -34,6 +34,7 @@
 static const char usage[] =
 "usage: cf-run history [options] [REPO]\n"
 "   or: codefang history [options] [REPO]\n"
+"   or: cf-run analyze [-a LIST] [-f FORMAT] [-j N] PATH...\n"
 "\n"
 "Runs the history pipeline over REPO (default \".\") and prints the analyzers'\n"
 "results as one document.\n"
@@ -49,6 +50,17 @@ static const char usage[] =
 "      --until DATE           only commits up to DATE\n"
 "  -n, --max-count N          at most the N newest commits\n"
 "      --tick-size HOURS      length of a tick (default 24)\n"
+"  -M, --find-renames[=N]     pair renames of N% similarity or more (default 50)\n"
+"      --no-renames           no rename detection\n"
+"      --rename-limit N       only exact renames in commits with more than N^2\n"
+"                             deleted x added files (default 1000)\n"
+"      --people-dict FILE     merge aliases: one person per line, 'a|b|c'\n"
+"      --identity WHO         author (default) or committer\n"
+"      --include GLOB         only paths matching GLOB (repeatable)\n"
+"      --exclude GLOB         leave out paths matching GLOB (repeatable)\n"
+"      --skip-vendored        leave out vendored, minified, lock and generated files\n"
+"      --languages LIST       only files of these languages (comma-separated)\n"
+"      --max-blob-size SIZE   blobs larger than SIZE count no lines\n"
 "      --granularity TICKS    burndown: width of a band (default 30)\n"
 "      --sampling TICKS       burndown: length of a sample (default 30)\n"
 "  -j, --workers N            threads of cf-blobload and cf-diff (default: online CPUs)\n"
@@ -121,6 +133,11 @@ static void args_release(struct args *a)
 	free(a->v);
 }
 
+/* What the analysis looks at: renames, identities, paths (cf-treediff, cf-revlist). */
+struct fidelity {
+	struct args revlist, treediff, blobload;	/* flags for each stage, in order given */
+};
+
 struct options {
 	const char *analyzers[MAX_STAGES];
 	int nr_analyzers;
@@ -130,6 +147,7 @@ struct options {
 	int verbose, dry_run;
 	int progress;		/* -1 --quiet, 1 --progress, 0 when stderr is a terminal */
 	struct cf_knobs knobs;
+	struct fidelity fid;
 	struct stream_opts {
 		const char *budget_arg;	/* NULL: no --memory-budget */
 		uint64_t budget;
@@ -198,9 +216,64 @@ enum {
 	OPT_TICK_SIZE, OPT_GRANULARITY, OPT_SAMPLING, OPT_BUFFER_SIZE,
 	OPT_COMMIT_BATCH_SIZE, OPT_BLOB_CACHE_SIZE, OPT_DIFF_CACHE_SIZE,
 	OPT_BLOB_ARENA_SIZE, OPT_DRY_RUN, OPT_PROGRESS, OPT_QUIET,
+	OPT_NO_RENAMES, OPT_RENAME_LIMIT, OPT_PEOPLE_DICT, OPT_IDENTITY, OPT_INCLUDE,
+	OPT_EXCLUDE, OPT_SKIP_VENDORED, OPT_LANGUAGES, OPT_MAX_BLOB_SIZE,
 	OPT_MEMORY_BUDGET = 400, OPT_STREAMING_MODE, OPT_CHECKPOINT, OPT_CHECKPOINT_DIR,
 	OPT_RESUME, OPT_CLEAR_CHECKPOINT,
 };
+
+/*
+ * The fidelity flags are checked here, so that a mistake is a usage error
+ * of cf-run, and passed on as given to the stage that reads them.
+ */
+static int parse_fidelity(struct fidelity *f, int c, const char *arg)
+{
+	switch (c) {
+	case 'M': {
+		struct cf_buf b = CF_BUF_INIT;
+
+		cf_buf_addstr(&b, "--find-renames");
+		if (arg)
+			cf_buf_addf(&b, "=%llu", (unsigned long long)
+				    cf_opt_uint("--find-renames", arg, 0, 100));
+		args_push(&f->treediff, b.buf);
+		cf_buf_release(&b);
+		return 1;
+	}
+	case OPT_NO_RENAMES:
+		args_push(&f->treediff, "--no-renames");
+		return 1;
+	case OPT_RENAME_LIMIT:
+		cf_opt_uint("--rename-limit", arg, 0, UINT32_MAX);
+		args_pushf(&f->treediff, "--rename-limit", "%s", arg);
+		return 1;
+	case OPT_PEOPLE_DICT:
+		if (!*arg)
+			usage_error("--people-dict: empty file name");
+		args_pushf(&f->revlist, "--people-dict", "%s", arg);
+		return 1;
+	case OPT_IDENTITY:
+		if (strcmp(arg, "author") && strcmp(arg, "committer"))
+			usage_error("--identity: '%s' is neither author nor committer", arg);
+		args_pushf(&f->revlist, "--identity", "%s", arg);
+		return 1;
+	case OPT_INCLUDE:
+	case OPT_EXCLUDE:
+		args_pushf(&f->treediff, c == OPT_INCLUDE ? "--include" : "--exclude", "%s", arg);
+		return 1;
+	case OPT_SKIP_VENDORED:
+		args_push(&f->treediff, "--skip-vendored");
+		return 1;
+	case OPT_LANGUAGES:
+		args_pushf(&f->treediff, "--languages", "%s", arg);
+		return 1;
+	case OPT_MAX_BLOB_SIZE:
+		cf_opt_size("--max-blob-size", arg);
+		args_pushf(&f->blobload, "--max-blob-size", "%s", arg);
+		return 1;
+	}
+	return 0;
+}
 
 static int opt_bool(const char *flag, const char *arg)
 {
@@ -245,6 +318,20 @@ static int parse_stream_opt(struct stream_opts *st, int c, const char *arg)
 		return 1;
 	}
 	return 0;
+}
+
+static void release_fidelity(struct fidelity *f)
+{
+	args_release(&f->revlist);
+	args_release(&f->treediff);
+	args_release(&f->blobload);
+}
+
+/* Appends the fidelity flags of one stage. */
+static void push_all(struct args *a, const struct args *flags)
+{
+	for (size_t i = 0; i < flags->nr; i++)
+		args_push(a, flags->v[i]);
 }
 
 static void set_knob(struct cf_knobs *k, enum cf_knob_index i, uint64_t *field, uint64_t v)
@@ -332,9 +419,24 @@ static int parse_history_opt(struct options *o, int c, const char *arg)
 		o->sampling = arg;
 		break;
 	default:
-		return parse_knob(&o->knobs, c, arg) || parse_stream_opt(&o->st, c, arg);
+		return parse_knob(&o->knobs, c, arg) || parse_fidelity(&o->fid, c, arg) ||
+		       parse_stream_opt(&o->st, c, arg);
 	}
 	return 1;
+}
+
+/*
+ * A full-history stream gives merges no changes and interleaves branches,
+ * so line ages could not follow the files: burndown stays first-parent.
+ */
+static void check_full_history(const struct options *o)
+{
+	if (o->first_parent)
+		return;
+	for (int i = 0; i < o->nr_analyzers; i++)
+		if (!strcmp(o->analyzers[i], "burndown"))
+			usage_error("--full-history: burndown follows first parents only "
+				    "(run it without --full-history)");
 }
 
 static void parse_history(struct options *o, int argc, char **argv)
@@ -360,6 +462,16 @@ static void parse_history(struct options *o, int argc, char **argv)
 		{ "blob-arena-size", required_argument, NULL, OPT_BLOB_ARENA_SIZE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "find-renames", optional_argument, NULL, 'M' },
+		{ "no-renames", no_argument, NULL, OPT_NO_RENAMES },
+		{ "rename-limit", required_argument, NULL, OPT_RENAME_LIMIT },
+		{ "people-dict", required_argument, NULL, OPT_PEOPLE_DICT },
+		{ "identity", required_argument, NULL, OPT_IDENTITY },
+		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "skip-vendored", no_argument, NULL, OPT_SKIP_VENDORED },
+		{ "languages", required_argument, NULL, OPT_LANGUAGES },
+		{ "max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET },
@@ -380,7 +492,7 @@ static void parse_history(struct options *o, int argc, char **argv)
 	o->first_parent = -1;
 	o->st.checkpoint = o->st.resume = 1;
 	cf_knobs_default(&o->knobs, ncpu > 0 ? (uint64_t)ncpu : 1);
-	while ((c = getopt_long(argc, argv, "a:f:o:n:j:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:f:o:n:j:M::vh", longopts, NULL)) != -1) {
 		if (c == 'v')
 			o->verbose = 1;
 		else if (c == OPT_DRY_RUN)
@@ -399,6 +511,7 @@ static void parse_history(struct options *o, int argc, char **argv)
 	o->repo = optind < argc ? argv[optind] : ".";
 	if (!*o->repo)
 		usage_error("empty REPO");
+	check_full_history(o);
 }
 
 /* A size as the stages' flags read it: "1GiB" when exact, else bytes. */
@@ -454,8 +567,10 @@ static void stage_args(struct stage *s, const struct options *o)
 
 	args_push(a, s->name);
 	if (!strcmp(s->name, "cf-revlist")) {
+		push_all(a, &o->fid.revlist);
 		revlist_args(a, o);
 	} else if (!strcmp(s->name, "cf-treediff")) {
+		push_all(a, &o->fid.treediff);
 		push_operand(a, o->repo, &dashdash);
 	} else if (!strcmp(s->name, "cf-blobload")) {
 		args_pushf(a, "--workers", "%llu", (unsigned long long)k->workers);
@@ -463,6 +578,7 @@ static void stage_args(struct stage *s, const struct options *o)
 			   (unsigned long long)k->commit_batch_size);
 		size_arg(a, "--blob-cache-size", k->blob_cache_size);
 		size_arg(a, "--blob-arena-size", k->blob_arena_size);
+		push_all(a, &o->fid.blobload);
 		push_operand(a, o->repo, &dashdash);
 	} else if (!strcmp(s->name, "cf-diff")) {
 		args_pushf(a, "--workers", "%llu", (unsigned long long)k->workers);
@@ -1400,6 +1516,7 @@ static int cmd_history(int argc, char **argv)
 	if (o.dry_run) {
 		print_dry_run(stages, n);
 		release_stages(stages, n);
+		release_fidelity(&o.fid);
 		return 0;
 	}
 	bytes = pipe_bytes(&o);
@@ -1428,7 +1545,33 @@ static int cmd_history(int argc, char **argv)
 	finish_streaming(&stream);
 	cf_buf_release(&sink_name);
 	release_stages(stages, n);
+	release_fidelity(&o.fid);
 	return 0;
+}
+
+/*
+ * analyze: the static analyzers are one process, cf-static, which walks the
+ * tree and runs its workers itself; cf-run runs it with JSON as the default
+ * format, so that the driver stays free of the grammars.
+ */
+static int cmd_analyze(int argc, char **argv)
+{
+	struct stage s = { .name = "cf-static" };
+	struct cf_buf dir = CF_BUF_INIT;
+	const char **args = xcalloc(argc + 3, sizeof(*args));
+
+	cf_buf_init(&s.path, 0);
+	args_push(&s.args, "cf-static");
+	self_dir(&dir);
+	find_tool(&s, &dir, 1);
+	args[0] = s.path.buf;
+	args[1] = "-f";
+	args[2] = "json";
+	for (int i = 1; i < argc; i++)
+		args[i + 2] = argv[i];
+	fflush(NULL);
+	execv(args[0], (char *const *)args);
+	die_errno("cannot run '%s'", args[0]);
 }
 
 int cmd_main(int argc, char **argv)
@@ -1439,8 +1582,10 @@ int cmd_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		cf_usage_exit(usage);
+	if (!strcmp(argv[1], "analyze"))
+		return cmd_analyze(argc - 1, argv + 1);
 	if (strcmp(argv[1], "history"))
-		usage_error("unknown command '%s' (known: history)", argv[1]);
+		usage_error("unknown command '%s' (known: history, analyze)", argv[1]);
 	argv[1] = argv[0];	/* getopt names the program in its messages */
 	return cmd_history(argc - 1, argv + 1);
 }
