@@ -108,7 +108,8 @@ static uint32_t distinct(uint64_t *v, size_t n)
 {
 	uint32_t d = 0;
 
-	qsort(v, n, sizeof(*v), cmp_u64);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		d += !i || v[i] != v[i - 1];
 	return d;
@@ -292,7 +293,8 @@ static void comment_node(struct walk *w, const struct cf_uast_node *n, const str
 {
 	for (uint32_t l = n->line; l <= n->end_line && l <= w->u->lines; l++)
 		w->comment_line[l] = 1;
-	if (n->end_line <= w->u->lines)
+	/* a docstring documents what it opens, not what follows it */
+	if (n->end_line <= w->u->lines && !(n->roles & CF_ROLE_DOC))
 		w->comment_end[n->end_line] = 1;
 	if (!(n->roles & CF_ROLE_DOC) || parent->node == CF_UAST_NONE)
 		return;

@@ -132,7 +132,7 @@ Try 'cf-run -h' for more information."
 	run -2 cf-run history -f xml .
 	run -2 cf-run history a b
 	run -2 --separate-stderr cf-run graph
-	assert_equal "${stderr%%$'\n'*}" "cf-run: usage: unknown command 'graph' (known: history)"
+	assert_equal "${stderr%%$'\n'*}" "cf-run: usage: unknown command 'graph' (known: history, analyze)"
 	run -2 --separate-stderr cf-run history --memory-budget 127MiB .
 	assert_equal "${stderr%%$'\n'*}" "cf-run: usage: --memory-budget: '127MiB' is below the minimum of 128 MiB"
 	run -2 cf-run
