@@ -123,3 +123,36 @@ wait_for_futex() {
 	assert_line --index 1 --regexp "^ *[0-9]+ blob$"
 	[ "${#lines[@]}" -eq 2 ]
 }
+
+# make_pairs DIR: one file whose versions are 1.2 to 3.4 KiB, so that in a
+# 4 KiB ring an old and new side often cannot both fit (nor beside the skip
+# at the ring's end), and a second file with small versions in between.
+make_pairs() {
+	local i n
+	git_init "$1"
+	for ((i = 0; i < 40; i++)); do
+		n=$(( 30 + (i * 37) % 70 ))
+		seq -f "line %g of version $i, padded to be long enough" "$n" >"$1/pair.txt"
+		seq -f "small %g $i" $((i % 5 + 1)) >"$1/small.txt"
+		git -C "$1" add pair.txt small.txt
+		(cd "$1" && commit_at "2024-01-01 00:00:$(printf %02d "$i") +0000" A a@x "v$i")
+	done
+}
+
+@test "arena: a pair that cannot be held together goes inline instead of waiting forever" {
+	need_cf_diff
+	make_pairs "$BATS_TEST_TMPDIR/pairs"
+	cf-revlist "$BATS_TEST_TMPDIR/pairs" | cf-treediff "$BATS_TEST_TMPDIR/pairs" >"$BATS_TEST_TMPDIR/p.td"
+	cf-blobload --blob-arena-size 0 "$BATS_TEST_TMPDIR/pairs" <"$BATS_TEST_TMPDIR/p.td" |
+		cf-diff | cf-dump -t change >"$BATS_TEST_TMPDIR/inline"
+	# A consumer holds the old side until it has the new one: if the new
+	# side waited for ring space instead, neither process would move.
+	timeout 60 cf-blobload -v --blob-arena-size 4KiB "$BATS_TEST_TMPDIR/pairs" \
+		<"$BATS_TEST_TMPDIR/p.td" 2>"$BATS_TEST_TMPDIR/v" |
+		timeout 60 cf-diff --commit-batch-size 1 | cf-dump -t change >"$BATS_TEST_TMPDIR/ring"
+	run diff "$BATS_TEST_TMPDIR/inline" "$BATS_TEST_TMPDIR/ring"
+	assert_success
+	run grep -o '[0-9]* of them beside' "$BATS_TEST_TMPDIR/v"
+	assert_success
+	[ "${output%% *}" -gt 0 ]
+}
