@@ -223,11 +223,12 @@ OUT
 	assert_equal "$stderr" "cf-reduce: fatal: no analyzer results in the input"
 }
 
-@test "two results of one analyzer: an error naming both records" {
-	printf '%s\n' "$STREAM" "$DEVS" "$BURNDOWN" "$DEVS" | mp >"$BATS_TEST_TMPDIR/s.mp"
+@test "two results of one analyzer are merged; without a merge rule: an error naming it" {
+	# (the merge itself is tested in 120-merge.bats)
+	printf '%s\n' "$STREAM" "$OTHER" "$OTHER" | mp >"$BATS_TEST_TMPDIR/s.mp"
 	run -1 --separate-stderr cf-reduce <"$BATS_TEST_TMPDIR/s.mp"
 	assert_output ""
-	[[ $stderr == "cf-reduce: fatal: record 4 (byte "*"): a second result of analyzer 'devs' (the first is record 2): merging results is not supported yet" ]]
+	assert_equal "$stderr" "cf-reduce: fatal: cannot merge the results of analyzer 'mystery' (record 2): it has no merge rule"
 }
 
 @test "fewer commits than the stream record announced: exit 3, nothing rendered" {
@@ -274,7 +275,8 @@ OUT
 	run -2 --separate-stderr cf-reduce -f xml
 	assert_equal "$stderr" "cf-reduce: usage: -f: unknown format 'xml' (known: json, yaml, text, plot, msgpack)
 Try 'cf-reduce -h' for more information."
-	run -2 cf-reduce extra
+	run -1 --separate-stderr cf-reduce no-such-file
+	assert_equal "$stderr" "cf-reduce: fatal: cannot open 'no-such-file': No such file or directory"
 }
 
 @test "writing to a full disk fails with exit 1" {

@@ -20,14 +20,16 @@
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-burndown [-g TICKS] [-s TICKS] [--burndown-files] [--burndown-people]\n"
-"                   [--state-dir DIR] [--resume FILE]\n"
+"usage: cf-burndown [-g TICKS] [-s TICKS] [--calendar] [--burndown-files]\n"
+"                   [--burndown-people] [--state-dir DIR] [--resume FILE]\n"
 "\n"
 "Passes a record stream on (from cf-diff) and appends its burndown: the\n"
 "lines alive at the end of every sample, by the band they were born in.\n"
 "\n"
 "  -g, --granularity TICKS  width of a band, in ticks (default 30)\n"
 "  -s, --sampling TICKS     length of a sample, in ticks (default 30)\n"
+"      --calendar           bands and samples on multiples of their length from\n"
+"                           the Unix epoch, so that repositories' results merge\n"
 "      --burndown-files     also a matrix per file alive at the end\n"
 "      --burndown-people    also a matrix per person, overwrites, ownership\n"
 "      --state-dir DIR      on each barrier, save the state to DIR/chunk-C.state\n"
@@ -50,7 +52,37 @@ struct state {
 	uint64_t warnings;
 	int resumed;			/* the stream record must agree with the state */
 	int resume_n;			/* the next commit must be the one after it */
+	int calendar;			/* --calendar */
+	uint64_t tick_offset;		/* added to every commit's tick */
 };
+
+/*
+ * --calendar: t0 moves back to the last multiple of lcm(granularity,
+ * sampling) ticks from the Unix epoch, and every tick forward by as much,
+ * so that every band and sample starts at a multiple of its length from
+ * the epoch, whatever the repository's first commit.
+ */
+static int64_t calendar_origin(const struct state *st, const struct cf_record *rec,
+			       uint64_t tick_size, int64_t t0)
+{
+	uint64_t g = st->bd.granularity, s = st->bd.sampling, a = g, b = s, unit;
+	int64_t u, q;
+
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	unit = g / a * s;
+	if (unit / s != g / a || unit > (uint64_t)INT64_MAX / tick_size)
+		cf_rec_die(rec, "--calendar: bands of %" PRIu64 " and samples of %" PRIu64
+			   " ticks of %" PRIu64 " s are too long to align", g, s, tick_size);
+	u = (int64_t)(unit * tick_size);
+	q = t0 / u - (t0 % u < 0);	/* rounded towards minus infinity */
+	if (q < INT64_MIN / u)
+		cf_rec_die(rec, "--calendar: t0 %" PRId64 " is out of range", t0);
+	return q * u;
+}
 
 static void need_version(const struct cf_record *rec)
 {
@@ -70,6 +102,11 @@ static void on_stream(struct state *st, const struct cf_record *rec)
 	t0 = cf_rec_i64(rec, "t0");
 	if (!tick_size)
 		cf_rec_die(rec, "'tick_size' must be positive");
+	if (st->calendar) {
+		int64_t origin = calendar_origin(st, rec, tick_size, t0);
+		st->tick_offset = (uint64_t)((t0 - origin) / (int64_t)tick_size);
+		t0 = origin;
+	}
 	if (st->resumed && st->have_stream && (tick_size != st->tick_size || t0 != st->t0))
 		cf_rec_die(rec, "tick_size %" PRIu64 " and t0 %" PRId64 " differ from the saved"
 			   " state's %" PRIu64 " and %" PRId64, tick_size, t0, st->tick_size, st->t0);
@@ -98,6 +135,8 @@ static void on_commit(struct state *st, const struct cf_record *rec)
 		st->resume_n = 0;
 	}
 	tick = cf_rec_u64(rec, "tick");
+	if (tick <= UINT32_MAX)
+		tick += st->tick_offset;
 	if (tick > UINT32_MAX)
 		cf_rec_die(rec, "'tick' %" PRIu64 " is beyond %" PRIu32, tick, UINT32_MAX);
 	cf_rec_oid(rec, "id", &st->commit);
@@ -328,6 +367,7 @@ int cmd_main(int argc, char **argv)
 		{ "burndown-files", no_argument, NULL, 'F' },
 		{ "burndown-people", no_argument, NULL, 'P' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "calendar", no_argument, NULL, 'C' },
 		{ "resume", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -351,6 +391,9 @@ int cmd_main(int argc, char **argv)
 			break;
 		case 'F':
 			flags |= CF_BD_FILES;
+			break;
+		case 'C':
+			st.calendar = 1;
 			break;
 		case 'P':
 			flags |= CF_BD_PEOPLE;

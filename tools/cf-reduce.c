@@ -23,6 +23,7 @@
 #include "cf/arena.h"
 #include "cf/buf.h"
 #include "cf/json.h"
+#include "cf/merge.h"
 #include "cf/plot.h"
 #include "cf/progress.h"
 #include "cf/reader.h"
@@ -35,12 +36,17 @@
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-reduce [-f json|yaml|text|plot|msgpack] [-o FILE]\n"
+"usage: cf-reduce [-f json|yaml|text|plot|msgpack] [-o FILE] [--name NAME] [--top N]\n"
+"                 [FILE...]\n"
 "\n"
-"Renders the analyzers' results of a Codefang stream as one document.\n"
+"Renders the analyzers' results of a Codefang stream as one document; results\n"
+"of several repositories (files, or streams one after another) are merged.\n"
 "\n"
 "  -f, --format FMT  json (default), yaml, text, plot (one HTML page) or msgpack\n"
 "  -o, --output FILE write FILE atomically instead of standard output\n"
+"      --name NAME   name the stream's repository NAME for a later merge (paths\n"
+"                    are then qualified as NAME:PATH)\n"
+"      --top N       when merging: pairs and hotspots to rank (default 20, 0: all)\n"
 "      --barrier-fd N  on each barrier record, write \"chunk C commits K last ID\"\n"
 "                    to file descriptor N (for cf-run's checkpoints)\n"
 "      --progress    show progress on standard error even when it is not a terminal\n"
@@ -56,6 +62,20 @@ struct kept {
 	uint64_t number;
 	msgpack_unpacked u;
 	char *analyzer;		/* results only */
+	size_t part;		/* the part of a merge it belongs to */
+};
+
+/*
+ * Parts of a merge: each stream record starts one, and so does each input
+ * file, and a result of an analyzer that the current part already has.
+ */
+struct parts {
+	struct kept *streams;	/* every stream record, in order */
+	size_t nr_streams, alloc_streams;
+	long *stream_of;	/* per part: index into streams, or -1 */
+	size_t nr, alloc;
+	int open;		/* the current part may still get a stream record */
+	int any_merged;		/* a part is an earlier merge */
 };
 
 struct input {
@@ -70,6 +90,7 @@ struct input {
 	int barrier_fd;			/* -1: none */
 	struct cf_scope_sums scope;	/* what the stages left out, summed */
 	struct cf_progress progress;	/* commits seen of those announced */
+	struct parts parts;
 };
 
 static void keep(struct kept *k, const struct cf_record *rec)
@@ -80,6 +101,45 @@ static void keep(struct kept *k, const struct cf_record *rec)
 	msgpack_unpacked_init(&k->u);
 	if (msgpack_unpack_next(&k->u, k->raw, k->len, NULL) != MSGPACK_UNPACK_SUCCESS)
 		BUG("record %llu does not decode a second time", (unsigned long long)k->number);
+}
+
+static void new_part(struct parts *ps, long stream)
+{
+	CF_ALLOC_GROW(ps->stream_of, ps->nr + 1, ps->alloc);
+	ps->stream_of[ps->nr++] = stream;
+	ps->open = 1;
+}
+
+/* The part of a result: the current one unless it has that analyzer already. */
+static size_t result_part(struct input *in, const struct kept *k)
+{
+	struct parts *ps = &in->parts;
+	int again = !ps->nr;
+
+	for (size_t i = 0; i + 1 < in->nr && !again; i++)
+		again = in->results[i].part == ps->nr - 1 &&
+			!strcmp(in->results[i].analyzer, k->analyzer);
+	if (again)
+		new_part(ps, -1);
+	ps->open = 0;
+	return ps->nr - 1;
+}
+
+/* A stream record starts a part, unless the current one is still empty. */
+static void stream_part(struct input *in, const struct cf_record *rec)
+{
+	struct parts *ps = &in->parts;
+	struct kept *k;
+
+	CF_ALLOC_GROW(ps->streams, ps->nr_streams + 1, ps->alloc_streams);
+	k = &ps->streams[ps->nr_streams++];
+	keep(k, rec);
+	ps->any_merged |= cf_merge_is_merged(&k->u.data);
+	if (ps->nr && ps->open && ps->stream_of[ps->nr - 1] < 0)
+		ps->stream_of[ps->nr - 1] = ps->nr_streams - 1;
+	else
+		new_part(ps, ps->nr_streams - 1);
+	ps->open = 0;
 }
 
 static void add_result(struct input *in, const struct cf_record *rec)
@@ -96,17 +156,11 @@ static void add_result(struct input *in, const struct cf_record *rec)
 		cf_rec_die(rec, "'analyzer' must be a non-empty name");
 	if ((len == 8 && !memcmp(name, "codefang", 8)) || (len == 5 && !memcmp(name, "scope", 5)))
 		cf_rec_die(rec, "the analyzer name '%.*s' is reserved", (int)len, name);
-	for (size_t i = 0; i < in->nr; i++)
-		if (strlen(in->results[i].analyzer) == len &&
-		    !memcmp(in->results[i].analyzer, name, len))
-			die("record %llu (byte %llu): a second result of analyzer '%s' "
-			    "(the first is record %llu): merging results is not supported yet",
-			    (unsigned long long)rec->number, (unsigned long long)rec->offset,
-			    in->results[i].analyzer, (unsigned long long)in->results[i].number);
 	CF_ALLOC_GROW(in->results, in->nr + 1, in->alloc);
 	k = &in->results[in->nr++];
 	k->analyzer = xmemdupz(name, len);
 	keep(k, rec);
+	k->part = result_part(in, k);
 }
 
 /*
@@ -174,6 +228,18 @@ static void report_barrier(const struct input *in, const struct cf_record *rec)
 	}
 }
 
+/*
+ * A stage that died half-way ends the stream cleanly for those after it;
+ * the count the stream announced tells, and no partial result is rendered.
+ * Results alone (as -f msgpack writes them) have no commits.
+ */
+static void check_commits(const struct input *in)
+{
+	if (in->announced && in->commits && in->commits < in->want_commits)
+		die_data("truncated stream: %llu of the %llu commits it announced (a stage before failed)",
+			 (unsigned long long)in->commits, (unsigned long long)in->want_commits);
+}
+
 static void read_input(struct input *in, int fd)
 {
 	struct cf_reader r;
@@ -183,9 +249,14 @@ static void read_input(struct input *in, int fd)
 	while (cf_reader_next(&r, &rec)) {
 		if (cf_rec_is(&rec, CF_REC_RESULT)) {
 			add_result(in, &rec);
-		} else if (cf_rec_is(&rec, CF_REC_STREAM) && !in->stream.raw) {
-			keep(&in->stream, &rec);
+		} else if (cf_rec_is(&rec, CF_REC_STREAM)) {
+			check_commits(in);
+			stream_part(in, &rec);
+			in->commits = 0;
 			in->announced = cf_rec_u64_opt(&rec, "commits", &in->want_commits);
+			if (in->stream.raw)
+				continue;
+			keep(&in->stream, &rec);
 			if (in->announced)
 				cf_progress_total(&in->progress, in->want_commits);
 		} else if (cf_rec_is(&rec, CF_REC_SCOPE)) {
@@ -212,14 +283,7 @@ static void read_input(struct input *in, int fd)
 	for (int i = 0; i < in->nr_arenas; i++)
 		cf_arena_detach(in->arenas[i]);
 	in->nr_arenas = 0;
-	/*
-	 * A stage that died half-way ends the stream cleanly for those after
-	 * it; the count the stream announced tells, and no partial result is
-	 * rendered.  Results alone (as -f msgpack writes them) have no commits.
-	 */
-	if (in->announced && in->commits && in->commits < in->want_commits)
-		die_data("truncated stream: %llu of the %llu commits it announced (a stage before failed)",
-			 (unsigned long long)in->commits, (unsigned long long)in->want_commits);
+	check_commits(in);
 }
 
 static int key_is(const msgpack_object *k, const char *s)
@@ -1029,8 +1093,118 @@ static enum format parse_format(const char *s)
 	usage_error("-f: unknown format '%s' (known: json, yaml, text, plot, msgpack)", s);
 }
 
+/* ---- merging the results of several repositories (cf/merge.h) ---- */
+
+static int part_used(const struct input *in, size_t p)
+{
+	if (in->parts.stream_of[p] >= 0)
+		return 1;
+	for (size_t i = 0; i < in->nr; i++)
+		if (in->results[i].part == p)
+			return 1;
+	return 0;
+}
+
+static int merge_needed(const struct input *in)
+{
+	size_t used = 0;
+
+	for (size_t p = 0; p < in->parts.nr; p++)
+		used += part_used(in, p);
+	return used > 1 || in->parts.any_merged;
+}
+
+static void drop_kept(struct kept *k)
+{
+	msgpack_unpacked_destroy(&k->u);
+	free(k->raw);
+	free(k->analyzer);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Keeps the records of buf: the stream record, then results. */
+static void keep_records(struct input *in, const struct cf_buf *buf)
+{
+	size_t off = 0;
+
+	while (off < buf->len) {
+		struct cf_record rec = { .raw = buf->buf + off, .number = 0 };
+		msgpack_unpacked u;
+		size_t start = off;
+		struct kept *k;
+		const msgpack_object *name;
+
+		msgpack_unpacked_init(&u);
+		if (msgpack_unpack_next(&u, buf->buf, buf->len, &off) != MSGPACK_UNPACK_SUCCESS)
+			BUG("a merged record does not decode");
+		rec.raw_len = off - start;
+		name = cf_obj_get(&u.data, "analyzer");
+		if (!name) {
+			keep(&in->stream, &rec);
+		} else {
+			CF_ALLOC_GROW(in->results, in->nr + 1, in->alloc);
+			k = &in->results[in->nr++];
+			keep(k, &rec);
+			k->analyzer = xmemdupz(name->via.str.ptr, name->via.str.size);
+		}
+		msgpack_unpacked_destroy(&u);
+	}
+}
+
+/* Replaces the results and the stream record by their merge. */
+static void merge_results(struct input *in, uint64_t top)
+{
+	struct cf_merge *m = cf_merge_new(top);
+	struct cf_buf out = CF_BUF_INIT;
+	size_t nr = in->nr;
+
+	for (size_t p = 0; p < in->parts.nr; p++) {
+		long s = in->parts.stream_of[p];
+		if (!part_used(in, p))
+			continue;
+		cf_merge_part(m, s < 0 ? NULL : &in->parts.streams[s].u.data,
+			      s < 0 ? 0 : in->parts.streams[s].number);
+		for (size_t i = 0; i < nr; i++)
+			if (in->results[i].part == p)
+				cf_merge_result(m, &in->results[i].u.data, in->results[i].number);
+	}
+	cf_merge_finish(m, &out);
+	cf_merge_free(m);
+	for (size_t i = 0; i < nr; i++)
+		drop_kept(&in->results[i]);
+	in->nr = 0;
+	if (in->stream.raw)
+		drop_kept(&in->stream);
+	keep_records(in, &out);
+	cf_buf_release(&out);
+}
+
+/* --name: the stream record again, with the repository's name for a later merge. */
+static void name_stream(struct input *in, const char *name)
+{
+	struct cf_buf out = CF_BUF_INIT;
+
+	if (merge_needed(in))
+		die("--name: the input holds the results of several repositories");
+	if (!in->stream.raw)
+		die("--name: the input has no stream record to name");
+	cf_merge_name_stream(&in->stream.u.data, name, &out);
+	drop_kept(&in->stream);
+	keep_records(in, &out);
+	cf_buf_release(&out);
+}
+
+static void release_parts(struct parts *ps)
+{
+	for (size_t i = 0; i < ps->nr_streams; i++)
+		drop_kept(&ps->streams[i]);
+	free(ps->streams);
+	free(ps->stream_of);
+}
+
 static void release_input(struct input *in)
 {
+	release_parts(&in->parts);
 	for (size_t i = 0; i < in->nr; i++) {
 		msgpack_unpacked_destroy(&in->results[i].u);
 		free(in->results[i].raw);
@@ -1041,6 +1215,25 @@ static void release_input(struct input *in)
 	if (in->stream.raw) {
 		msgpack_unpacked_destroy(&in->stream.u);
 		free(in->stream.raw);
+	}
+}
+
+/* Standard input, or each FILE ("-" is standard input) as a part of its own. */
+static void read_inputs(struct input *in, char **files, int nr)
+{
+	if (!nr) {
+		read_input(in, 0);
+		return;
+	}
+	for (int i = 0; i < nr; i++) {
+		int fd = strcmp(files[i], "-") ? open(files[i], O_RDONLY | O_CLOEXEC) : 0;
+
+		if (fd < 0)
+			die_errno("cannot open '%s'", files[i]);
+		new_part(&in->parts, -1);
+		read_input(in, fd);
+		if (fd)
+			close(fd);
 	}
 }
 
@@ -1059,6 +1252,8 @@ int cmd_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "barrier-fd", required_argument, NULL, 'B' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "top", required_argument, NULL, 'T' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1069,6 +1264,8 @@ int cmd_main(int argc, char **argv)
 	struct input in = { .barrier_fd = -1 };
 	struct cf_buf doc = CF_BUF_INIT;
 	enum cf_progress_mode progress = CF_PROGRESS_AUTO;
+	const char *name = NULL;
+	uint64_t top = 20;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
@@ -1084,6 +1281,15 @@ int cmd_main(int argc, char **argv)
 		case 'B':
 			in.barrier_fd = open_barrier_fd(optarg);
 			break;
+		case 'N':
+			if (!*optarg || strchr(optarg, ':') || strchr(optarg, '/'))
+				usage_error("--name: '%s' is not a name (empty, or with ':' or '/')",
+					    optarg);
+			name = optarg;
+			break;
+		case 'T':
+			top = cf_opt_uint("--top", optarg, 0, UINT32_MAX);
+			break;
 		case 'P':
 		case 'q':
 			progress = c == 'P' ? CF_PROGRESS_ON : CF_PROGRESS_OFF;
@@ -1094,14 +1300,14 @@ int cmd_main(int argc, char **argv)
 			cf_usage_bad(usage);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s' (the stream is read from standard input)",
-			    argv[optind]);
-
 	cf_progress_init(&in.progress, progress);
-	read_input(&in, 0);
+	read_inputs(&in, argv + optind, argc - optind);
 	if (!in.nr)
 		die("no analyzer results in the input");
+	if (name)
+		name_stream(&in, name);
+	else if (merge_needed(&in))
+		merge_results(&in, top);
 	render(&in, fmt, &doc);
 	if (output)
 		write_file(output, &doc);
