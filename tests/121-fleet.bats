@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# pipelines/fleet.sh: repositories analysed as GNU parallel jobs, locally and
+# over ssh to an sshd on 127.0.0.1 started here, then merged by cf-reduce.
+
+load test_helper
+
+FLEET=$BATS_TEST_DIRNAME/../pipelines/fleet.sh
+GENREPO=$BATS_TEST_DIRNAME/../bench/genrepo
+
+# sshd on a free loopback port, a generated host key and one authorized key;
+# writes ssh.cfg (host "cfhost") or returns 1.
+start_sshd() {
+	local d=$BATS_FILE_TMPDIR/sshd port
+	[[ -x /usr/sbin/sshd ]] || return 1
+	mkdir -p "$d" && chmod 700 "$d"
+	[[ $(id -u) == 0 ]] && mkdir -p /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host" || return 1
+	ssh-keygen -q -t ed25519 -N '' -f "$d/user" || return 1
+	cp "$d/user.pub" "$d/authorized_keys"
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat > "$d/sshd_config" <<-EOF
+	ListenAddress 127.0.0.1
+	Port $port
+	HostKey $d/host
+	AuthorizedKeysFile $d/authorized_keys
+	PidFile $d/sshd.pid
+	StrictModes no
+	UsePAM no
+	PermitRootLogin yes
+	PasswordAuthentication no
+	EOF
+	/usr/sbin/sshd -f "$d/sshd_config" -E "$d/sshd.log" || return 1
+	cat > "$BATS_FILE_TMPDIR/ssh.cfg" <<-EOF
+	Host cfhost
+	  HostName 127.0.0.1
+	  Port $port
+	  IdentityFile $d/user
+	  IdentitiesOnly yes
+	  StrictHostKeyChecking no
+	  UserKnownHostsFile /dev/null
+	  LogLevel ERROR
+	  BatchMode yes
+	EOF
+	timeout 20 ssh -F "$BATS_FILE_TMPDIR/ssh.cfg" cfhost true
+}
+
+setup_file() {
+	cd "$BATS_FILE_TMPDIR"
+	if ! command -v parallel >/dev/null && [[ $(id -u) == 0 ]]; then
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq parallel >/dev/null 2>&1
+	fi
+	"$GENREPO" -n 30 -f 6 -a 3 -s 21 alpha.git >/dev/null
+	"$GENREPO" -n 20 -f 5 -a 2 -s 22 beta >/dev/null
+	"$GENREPO" -n 25 -f 4 -a 3 -s 23 gamma >/dev/null
+	mkdir broken
+	printf '%s\n' alpha.git beta gamma broken > list
+	if start_sshd; then
+		echo ok > sshd.ok
+	fi
+}
+
+teardown_file() {
+	local pid=$BATS_FILE_TMPDIR/sshd/sshd.pid
+	[[ -s $pid ]] && kill "$(cat "$pid")" 2>/dev/null
+	return 0
+}
+
+setup() {
+	cd "$BATS_FILE_TMPDIR"
+	command -v parallel >/dev/null || skip "GNU parallel is not installed and cannot be"
+}
+
+@test "fleet: each repository a job, the failed one reported, the rest merged" {
+	run --separate-stderr "$FLEET" -j 2 -o out --joblog out.log list
+	assert_failure 1
+	assert_line --index 1 --partial '"codefang"'
+	[[ $stderr == *"fleet: failed: broken ($PWD/broken): cf-"*"not a git repository"* ]]
+	[[ $stderr == *"fleet: 1 of 4 repositories failed"* ]]
+	printf '%s\n' "$output" > local.json
+	assert_file_exists out/alpha.mp
+	assert_file_exists out/beta.mp
+	assert_file_not_exists out/broken.mp
+	# the document is the merge of the three results, named by directory
+	cf-reduce out/alpha.mp out/beta.mp out/gamma.mp > want.json
+	cmp want.json local.json
+	run jq -c '[.codefang.repositories[].name, .codefang.commits,
+		    (.couples.files | map(split(":")[0]) | unique)]' local.json
+	assert_output '["alpha","beta","gamma",75,["alpha","beta","gamma"]]'
+	# the job log has the four jobs, one failed
+	run awk -F'\t' 'NR > 1 && $7 != 0' out.log
+	assert_output --partial "broken"
+	assert_equal "$(($(wc -l < out.log) - 1))" 4
+}
+
+@test "fleet: a rerun skips what is done and retries what failed" {
+	[[ -e out/alpha.mp ]] || skip "needs the first test's results"
+	touch -d '2001-01-01' out/alpha.mp out/beta.mp out/gamma.mp
+	rm -r broken
+	"$GENREPO" -n 10 -f 3 -a 1 -s 24 broken >/dev/null
+	run --separate-stderr "$FLEET" -o out list
+	assert_success
+	# untouched results: not run again
+	[[ $(stat -c %Y out/alpha.mp) == $(date -d 2001-01-01 +%s) ]]
+	run jq -c '[.codefang.repositories[].name, .codefang.commits]' <<<"$output"
+	assert_output '["alpha","beta","broken","gamma",85]'
+}
+
+@test "fleet: URLs are cloned bare into the cache, names given in the list" {
+	printf 'file://%s/beta\tb1\n%s/gamma g1\n' "$PWD" "$PWD" > urls
+	run --separate-stderr "$FLEET" -o out-url -f msgpack urls
+	assert_success
+	assert_file_exists out-url/cache/b1.git/HEAD
+	run git -C out-url/cache/b1.git rev-parse --is-bare-repository
+	assert_output true
+	cf-reduce -f json out-url/b1.mp | jq -S 'del(.codefang.repository, .codefang.name)' > b1.json
+	cf-reduce -f json out/beta.mp | jq -S 'del(.codefang.repository, .codefang.name)' > b0.json
+	cmp b0.json b1.json
+	# two repositories of one name: refused before anything runs
+	printf '%s\n' beta "$PWD/beta" > dup
+	run "$FLEET" -o out-dup dup
+	assert_failure 2
+	assert_output --partial "two repositories named 'beta'"
+}
+
+@test "fleet: GNU parallel over ssh to 127.0.0.1 gives the local run's document" {
+	[[ -e sshd.ok ]] || skip "sshd could not be started on 127.0.0.1"
+	[[ -s local.json ]] || skip "needs the first test's document"
+	printf '%s\n' alpha.git beta gamma > list3
+	run --separate-stderr timeout 120 "$FLEET" -o out-ssh -S 2/cfhost \
+		--ssh "ssh -F $BATS_FILE_TMPDIR/ssh.cfg" list3
+	assert_success
+	printf '%s\n' "$output" > ssh.json
+	cf-reduce out/alpha.mp out/beta.mp out/gamma.mp > want3.json
+	cmp want3.json ssh.json
+	# the jobs ran through sshd: it logged the logins
+	run grep -c "Accepted publickey" sshd/sshd.log
+	assert [ "$output" -ge 3 ]
+}
