@@ -99,7 +99,9 @@ mkdir -p "$cache" || exit 1
 cache=$(realpath "$cache")
 
 # The jobs: NAME <tab> SOURCE, names checked for clashes here.
-jobfile=$out/.jobs
+# (one file per run: Slurm's array tasks run fleet.sh side by side in one DIR)
+jobfile=$(mktemp "$out/.jobs.XXXXXX") || exit 1
+trap 'rm -f "$jobfile"' EXIT
 declare -A seen=()
 while read -r src name rest; do
 	[[ -z $src || $src == \#* ]] && continue

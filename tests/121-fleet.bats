@@ -136,3 +136,84 @@ setup() {
 	run grep -c "Accepted publickey" sshd/sshd.log
 	assert [ "$output" -ge 3 ]
 }
+
+# A single-node Slurm on 127.0.0.1 in $1: munged with a generated key,
+# slurmctld and slurmd on free ports; SLURM_CONF is exported.
+start_slurm() {
+	local d=$1 h ports
+	command -v slurmctld >/dev/null && command -v munged >/dev/null || return 1
+	[[ $(id -u) == 0 ]] || return 1
+	mkdir -p "$d/state" "$d/spool"
+	head -c 1024 /dev/urandom > "$d/munge.key" && chmod 400 "$d/munge.key"
+	munged --force --key-file="$d/munge.key" --socket="$d/munge.sock" \
+		--pid-file="$d/munged.pid" --log-file="$d/munged.log" --seed-file="$d/munge.seed" ||
+		return 1
+	h=$(hostname -s)
+	ports=$(python3 -c 'import socket
+for _ in range(2):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	cat > "$d/slurm.conf" <<-EOF
+	ClusterName=cftest
+	SlurmctldHost=$h(127.0.0.1)
+	SlurmctldPort=${ports%%$'\n'*}
+	SlurmdPort=${ports##*$'\n'}
+	AuthType=auth/munge
+	AuthInfo=socket=$d/munge.sock
+	CredType=cred/munge
+	SlurmUser=root
+	SlurmdUser=root
+	StateSaveLocation=$d/state
+	SlurmdSpoolDir=$d/spool
+	SlurmctldPidFile=$d/slurmctld.pid
+	SlurmdPidFile=$d/slurmd.pid
+	SlurmctldLogFile=$d/slurmctld.log
+	SlurmdLogFile=$d/slurmd.log
+	ProctrackType=proctrack/linuxproc
+	TaskPlugin=task/none
+	SelectType=select/cons_tres
+	SelectTypeParameters=CR_Core
+	ReturnToService=2
+	JobCompType=jobcomp/none
+	AccountingStorageType=accounting_storage/none
+	NodeName=$h NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
+	PartitionName=debug Nodes=$h Default=YES MaxTime=INFINITE State=UP
+	EOF
+	export SLURM_CONF=$d/slurm.conf
+	slurmctld -f "$SLURM_CONF" && slurmd -f "$SLURM_CONF" || return 1
+	for _ in $(seq 60); do
+		timeout 5 sinfo -h -o %t 2>/dev/null | grep -q idle && return 0
+		sleep 1
+	done
+	return 1
+}
+
+stop_slurm() {
+	local f
+	for f in slurmd slurmctld munged; do
+		[[ -s $1/$f.pid ]] && kill "$(cat "$1/$f.pid")" 2>/dev/null
+	done
+	return 0
+}
+
+@test "slurm: a job array of repositories and a dependent reduce job on a loopback Slurm" {
+	local d=$BATS_FILE_TMPDIR/slurm
+	start_slurm "$d" || { stop_slurm "$d"; skip "no single-node Slurm (slurm-wlm, munge, root) on 127.0.0.1"; }
+	printf '%s\n' alpha.git beta gamma > slist
+	mkdir nothing-here
+	echo nothing-here >> slist
+	run timeout 30 "$BATS_TEST_DIRNAME/../pipelines/slurm-fleet.sh" -o "$PWD/sres" slist
+	assert_success
+	assert_output --partial "(4 repositories), reduce job"
+	for _ in $(seq 90); do
+		[[ -s sres/failed ]] && compgen -G 'sres/slurm-reduce-*.out' >/dev/null &&
+			[[ -s $(echo sres/slurm-reduce-*.out) ]] && break
+		sleep 1
+	done
+	stop_slurm "$d"
+	run cat sres/failed
+	assert_output nothing-here
+	cf-reduce sres/alpha.mp sres/beta.mp sres/gamma.mp > want-slurm.json
+	cmp want-slurm.json sres/fleet.json
+	run cat sres/slurm-reduce-*.out
+	assert_output --partial "merged 3 repositories"
+}
