@@ -28,7 +28,7 @@
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-static [-a LIST] [-f records|json|yaml|text] [-j N] [--max-size SIZE] PATH...\n"
+"usage: cf-static [-a LIST] [-f FORMAT] [-j N] [--max-size SIZE] PATH...\n"
 "\n"
 "Runs the static analyzers over the source files under each PATH (a file or\n"
 "a directory) and writes one \"static\" record per file, or the report.\n"
@@ -164,7 +164,7 @@ static void list_git(struct job *j, const char *dir, int all)
 		join(&path, dir, rel);
 		if ((!all && is_vendored(rel)) || lstat(path.buf, &st) || !S_ISREG(st.st_mode))
 			continue;
-		add_item(j, path.buf, rel, 0);
+		add_item(j, path.buf, path.buf, 0);
 	}
 	cf_buf_release(&out);
 	cf_buf_release(&path);
@@ -255,7 +255,7 @@ static void walk_dir(struct job *j, struct ignores *ig, const char *root, const 
 				walk_dir(j, ig, root, sub.buf, all, depth + 1);
 			}
 		} else if (S_ISREG(st.st_mode) && (all || !is_vendored(sub.buf))) {
-			add_item(j, full.buf, sub.buf, 0);
+			add_item(j, full.buf, full.buf, 0);
 		}
 next:
 		free(names[i]);
