@@ -300,14 +300,14 @@ static void pack_state(msgpack_packer *pk, void *data)
 	cf_burndown_pack_state(&st->bd, pk);
 }
 
-static const msgpack_object *state_field(const char *path, const msgpack_object *map,
+static const msgpack_object *state_field(const char *what, const msgpack_object *map,
 					 const char *key, msgpack_object_type type)
 {
 	const msgpack_object *o = cf_obj_get(map, key);
 
 	if (!o || (o->type != type && !(type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
 					  o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)))
-		die_data("%s: '%s' is missing or of the wrong type", path, key);
+		die_data("%s: '%s' is missing or of the wrong type", what, key);
 	return o;
 }
 
@@ -315,30 +315,35 @@ static void load_state(struct state *st, const char *path)
 {
 	struct cf_state cs;
 	const msgpack_object *d, *o;
+	struct cf_buf what = CF_BUF_INIT;
+	const char *w;
 
 	cf_state_load(&cs, path, "burndown", STATE_SCHEMA);
+	cf_buf_addf(&what, "state file '%s'", path);
+	w = what.buf;
 	d = cs.data;
 	if (d->type != MSGPACK_OBJECT_MAP)
-		die_data("%s: the state is not a map", path);
-	st->have_stream = state_field(path, d, "have_stream", MSGPACK_OBJECT_BOOLEAN)->via.boolean;
-	st->tick_size = state_field(path, d, "tick_size", MSGPACK_OBJECT_POSITIVE_INTEGER)->via.u64;
-	o = state_field(path, d, "t0", MSGPACK_OBJECT_NEGATIVE_INTEGER);
+		die_data("%s: the state is not a map", w);
+	st->have_stream = state_field(w, d, "have_stream", MSGPACK_OBJECT_BOOLEAN)->via.boolean;
+	st->tick_size = state_field(w, d, "tick_size", MSGPACK_OBJECT_POSITIVE_INTEGER)->via.u64;
+	o = state_field(w, d, "t0", MSGPACK_OBJECT_NEGATIVE_INTEGER);
 	st->t0 = o->via.i64;
 	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 > INT64_MAX)
-		die_data("%s: 't0' is out of range", path);
-	st->commits = state_field(path, d, "commits", MSGPACK_OBJECT_POSITIVE_INTEGER)->via.u64;
-	st->warnings = state_field(path, d, "warnings", MSGPACK_OBJECT_POSITIVE_INTEGER)->via.u64;
-	o = state_field(path, d, "commit", MSGPACK_OBJECT_BIN);
+		die_data("%s: 't0' is out of range", w);
+	st->commits = state_field(w, d, "commits", MSGPACK_OBJECT_POSITIVE_INTEGER)->via.u64;
+	st->warnings = state_field(w, d, "warnings", MSGPACK_OBJECT_POSITIVE_INTEGER)->via.u64;
+	o = state_field(w, d, "commit", MSGPACK_OBJECT_BIN);
 	if (o->via.bin.size != CF_OID_RAWSZ)
-		die_data("%s: 'commit' is not an object id", path);
+		die_data("%s: 'commit' is not an object id", w);
 	memcpy(st->commit.id, o->via.bin.ptr, CF_OID_RAWSZ);
 	if (st->commits != cs.commits || (st->have_stream && !st->tick_size))
-		die_data("%s: the state disagrees with itself", path);
-	cf_burndown_unpack_state(&st->bd, state_field(path, d, "burndown", MSGPACK_OBJECT_MAP), path);
+		die_data("%s: the state disagrees with itself", w);
+	cf_burndown_unpack_state(&st->bd, state_field(w, d, "burndown", MSGPACK_OBJECT_MAP), w);
 	if (!st->bd.started != !st->commits)
-		die_data("%s: the state disagrees with itself", path);
+		die_data("%s: the state disagrees with itself", w);
 	st->resumed = st->resume_n = 1;
 	cf_state_release(&cs);
+	cf_buf_release(&what);
 }
 
 /*
