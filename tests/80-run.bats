@@ -33,6 +33,26 @@ make_big_repo() {
 	git -C "$1" reset -q --hard
 }
 
+# gate_diff DIR: a copy of the tools in DIR whose cf-diff waits for the file
+# DIR/go before it starts, so that a test controls when data flows instead
+# of racing the pipeline.  cf-run is copied (it finds its stages beside its
+# own executable); the other tools are links.
+gate_diff() {
+	local dir=$1 t
+	mkdir -p "$dir"
+	for t in "$CF_BIN"/cf-*; do
+		ln -sf "$t" "$dir/${t##*/}"
+	done
+	rm -f "$dir/cf-run" "$dir/cf-diff"
+	cp "$CF_BIN/cf-run" "$dir/cf-run"
+	cat >"$dir/cf-diff" <<-EOF
+	#!/usr/bin/env bash
+	while [ ! -e "$dir/go" ]; do sleep 0.02; done
+	exec "$CF_BIN/cf-diff" "\$@"
+	EOF
+	chmod +x "$dir/cf-diff"
+}
+
 # wait_child PARENT NAME: sets REPLY to the pid of PARENT's child NAME.
 wait_child() {
 	local i
@@ -150,18 +170,17 @@ Try 'cf-run -h' for more information."
 	local repo=$BATS_TEST_TMPDIR/big pid blob diff kids st
 	make_big_repo "$repo" 300
 	shm_snapshot
-	cf-run history -a burndown,devs -j 1 --buffer-size 1 --blob-arena-size 64KiB "$repo" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	gate_diff "$BATS_TEST_TMPDIR/g"
+	"$BATS_TEST_TMPDIR/g/cf-run" history -a burndown,devs -j 1 --buffer-size 1 \
+		--blob-arena-size 64KiB "$repo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
-	wait_child $pid cf-diff
-	diff=$REPLY
-	# With cf-diff stopped, cf-blobload cannot get through 300 x 48 KB of blobs.
-	kill -STOP $diff
+	# Until cf-diff starts reading, cf-blobload cannot get through 300 x 48 KB of blobs.
+	wait_child $pid cf-reduce
 	wait_child $pid cf-blobload
 	blob=$REPLY
 	kids=$(pgrep -P $pid | tr '\n' ' ')
 	kill -KILL $blob
-	kill -CONT $diff
+	touch "$BATS_TEST_TMPDIR/g/go"
 	st=0
 	wait $pid || st=$?
 	assert_equal "$st" 1
@@ -178,16 +197,13 @@ Try 'cf-run -h' for more information."
 @test "SIGTERM to cf-run is forwarded; cf-run ends by it and leaves nothing running" {
 	local repo=$BATS_TEST_TMPDIR/big pid diff kids st
 	make_big_repo "$repo" 200
-	cf-run history -j 1 --buffer-size 1 --blob-arena-size 64KiB "$repo" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	gate_diff "$BATS_TEST_TMPDIR/g"
+	"$BATS_TEST_TMPDIR/g/cf-run" history -j 1 --buffer-size 1 --blob-arena-size 64KiB \
+		"$repo" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
-	wait_child $pid cf-diff
-	diff=$REPLY
-	kill -STOP $diff
 	wait_child $pid cf-reduce
 	kids=$(pgrep -P $pid | tr '\n' ' ')
 	kill -TERM $pid
-	kill -CONT $diff
 	st=0
 	wait $pid || st=$?
 	assert_equal "$st" 143
