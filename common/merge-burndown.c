@@ -363,7 +363,7 @@ static void pack_overwrites(msgpack_packer *pk, struct bd *d)
 			}
 		}
 	}
-	qsort(v, n, sizeof(*v), ow_cmp);
+	mg_sort(v, n, sizeof(*v), ow_cmp);
 	cf_pack_str(pk, "overwrites");
 	msgpack_pack_array(pk, d->p.nr);
 	for (uint32_t q = 0; q < d->p.nr; q++) {

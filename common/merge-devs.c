@@ -75,7 +75,7 @@ static void collect_langs(struct devs *d)
 			add_lang_names(c, i, mg_get(c, i, &people->via.array.ptr[k], "languages",
 						    MSGPACK_OBJECT_MAP), &v, &n, &alloc);
 	}
-	qsort(v, n, sizeof(*v), cstr_cmp);
+	mg_sort(v, n, sizeof(*v), cstr_cmp);
 	d->nr_langs = 0;
 	for (size_t k = 0; k < n; k++) {
 		if (d->nr_langs && !strcmp(v[d->nr_langs - 1], v[k])) {
@@ -156,7 +156,7 @@ static void settle_ticks(struct stats *st)
 {
 	size_t n = 0;
 
-	qsort(st->ticks, st->nr_ticks, sizeof(*st->ticks), tick_cmp);
+	mg_sort(st->ticks, st->nr_ticks, sizeof(*st->ticks), tick_cmp);
 	for (size_t k = 0; k < st->nr_ticks; k++) {
 		if (n && st->ticks[n - 1].v[0] == st->ticks[k].v[0]) {
 			for (int f = 1; f < 5; f++)
@@ -231,7 +231,7 @@ static size_t pack_bus(msgpack_packer *pk, const struct devs *d, long lang, stru
 			sh[k++].who = i;
 		}
 	}
-	qsort(sh, k, sizeof(*sh), share_cmp);
+	mg_sort(sh, k, sizeof(*sh), share_cmp);
 	for (size_t i = 0; i < k; i++)
 		total += sh[i].lines;
 	while (bf < k && cum < total - cum)
@@ -369,7 +369,7 @@ void mg_merge_devs(const struct mg_ctx *c, msgpack_packer *pk)
 	for (size_t k = 0; k < p.nr; k++)
 		d.devs[k].st.langs = xcalloc(d.nr_langs + 1, sizeof(*d.total.langs));
 	read_inputs(&d, &p);
-	qsort(d.devs, d.nr, sizeof(*d.devs), dev_cmp);
+	mg_sort(d.devs, d.nr, sizeof(*d.devs), dev_cmp);
 	pack_devs(pk, &d, t0, tick_size);
 
 	for (size_t k = 0; k < d.nr; k++)

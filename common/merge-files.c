@@ -130,7 +130,7 @@ static void pack_top(msgpack_packer *pk, const struct mg_ctx *c, const struct mg
 		v[k].co = m[k].v[2];
 		v[k].strength = mean > 0 && v[k].co < mean ? (double)v[k].co / mean : 1.0;
 	}
-	qsort(v, nr, sizeof(*v), pair_rank_cmp);
+	mg_sort(v, nr, sizeof(*v), pair_rank_cmp);
 	cf_pack_str(pk, "top");
 	msgpack_pack_array(pk, n);
 	for (size_t k = 0; k < n; k++) {
@@ -173,9 +173,9 @@ void mg_merge_couples(const struct mg_ctx *c, msgpack_packer *pk)
 			m[k].v[0] = m[k].v[1];
 			m[k].v[1] = t;
 		}
-	qsort(m, nr_m, sizeof(*m), triple_cmp);
+	mg_sort(m, nr_m, sizeof(*m), triple_cmp);
 	pf = read_triples(c, "people_files", p.remap, ps.remap, "person", p.count, nf, &nr_pf);
-	qsort(pf, nr_pf, sizeof(*pf), triple_cmp);
+	mg_sort(pf, nr_pf, sizeof(*pf), triple_cmp);
 
 	msgpack_pack_map(pk, 9);
 	cf_pack_kv_u64(pk, "commits", sum_u64(c, "commits"));
@@ -230,7 +230,7 @@ static void pack_file_people(msgpack_packer *pk, const struct mg_ctx *c, size_t 
 		v[k].o = &people->via.array.ptr[k];
 		v[k].who = mg_person(c, p, i, mg_u64(c, i, v[k].o, "person"));
 	}
-	qsort(v, n, sizeof(*v), touch_cmp);
+	mg_sort(v, n, sizeof(*v), touch_cmp);
 	msgpack_pack_array(pk, n);
 	for (uint32_t k = 0; k < n; k++) {
 		msgpack_pack_map(pk, 5);
@@ -292,7 +292,7 @@ static void pack_hotspots(msgpack_packer *pk, const struct mg_ctx *c, const stru
 		v[k].churn = mg_u64(c, ps->v[k].in, f, "churn");
 		v[k].pos = k;
 	}
-	qsort(v, ps->nr, sizeof(*v), hot_cmp);
+	mg_sort(v, ps->nr, sizeof(*v), hot_cmp);
 	cf_pack_str(pk, "hotspots");
 	msgpack_pack_array(pk, n);
 	for (size_t k = 0; k < n; k++) {

@@ -107,6 +107,8 @@ const msgpack_object *mg_path_entry(const struct mg_ctx *c, const struct mg_path
 void mg_paths_release(struct mg_paths *ps, size_t nr_in);
 
 int mg_cmp_u64(const void *a, const void *b);
+/* qsort that accepts an empty (NULL) array. */
+void mg_sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* The rules: each packs the merged data map. */
 void mg_merge_devs(const struct mg_ctx *c, msgpack_packer *pk);

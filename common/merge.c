@@ -152,6 +152,12 @@ int mg_cmp_u64(const void *a_, const void *b_)
 	return a < b ? -1 : a > b;
 }
 
+void mg_sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
 int64_t mg_origin(const struct mg_ctx *c, uint64_t unit, const char *what, uint64_t *shift)
 {
 	int64_t t0 = INT64_MAX, any = INT64_MAX;
@@ -233,7 +239,7 @@ void mg_people_build(const struct mg_ctx *c, struct mg_people *p, const char *ke
 		for (uint32_t k = 0; k < a->via.array.size; k++)
 			read_person(c, i, &a->via.array.ptr[k], &p->v[n++]);
 	}
-	qsort(p->v, n, sizeof(*p->v), person_qcmp);
+	mg_sort(p->v, n, sizeof(*p->v), person_qcmp);
 	p->nr = 0;
 	for (size_t k = 0; k < n; k++)
 		if (!p->nr || mg_person_cmp(&p->v[p->nr - 1], &p->v[k]))
@@ -317,7 +323,7 @@ static int path_qcmp(const void *a_, const void *b_)
 
 void mg_paths_sort(const struct mg_ctx *c, struct mg_paths *ps, const uint32_t *counts)
 {
-	qsort(ps->v, ps->nr, sizeof(*ps->v), path_qcmp);
+	mg_sort(ps->v, ps->nr, sizeof(*ps->v), path_qcmp);
 	ps->remap = xcalloc(c->nr, sizeof(*ps->remap));
 	for (size_t i = 0; i < c->nr; i++)
 		ps->remap[i] = xcalloc(counts[i] + 1, sizeof(**ps->remap));
@@ -538,7 +544,7 @@ static struct repo_entry *collect_repos(const struct cf_merge *m, size_t *nr)
 						      p->record };
 		}
 	}
-	qsort(v, n, sizeof(*v), entry_cmp);
+	mg_sort(v, n, sizeof(*v), entry_cmp);
 	for (size_t k = 1; k < n; k++)
 		if (!entry_cmp(&v[k - 1], &v[k]))
 			die_data("the repository '%.*s' is in two inputs (records %llu and %llu):"
@@ -640,7 +646,7 @@ void cf_merge_finish(struct cf_merge *m, struct cf_buf *out)
 
 	msgpack_packer_init(&pk, out, buf_write);
 	pack_stream(m, &pk);
-	qsort(m->groups, m->nr_groups, sizeof(*m->groups), group_cmp);
+	mg_sort(m->groups, m->nr_groups, sizeof(*m->groups), group_cmp);
 	for (size_t g = 0; g < m->nr_groups; g++)
 		merge_group(m, &m->groups[g], &pk);
 }

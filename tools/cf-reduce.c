@@ -133,6 +133,7 @@ static void stream_part(struct input *in, const struct cf_record *rec)
 
 	CF_ALLOC_GROW(ps->streams, ps->nr_streams + 1, ps->alloc_streams);
 	k = &ps->streams[ps->nr_streams++];
+	memset(k, 0, sizeof(*k));
 	keep(k, rec);
 	ps->any_merged |= cf_merge_is_merged(&k->u.data);
 	if (ps->nr && ps->open && ps->stream_of[ps->nr - 1] < 0)
