@@ -439,6 +439,14 @@ static void check_full_history(const struct options *o)
 				    "(run it without --full-history)");
 }
 
+static int selected(const struct options *o, const char *analyzer)
+{
+	for (int i = 0; i < o->nr_analyzers; i++)
+		if (!strcmp(o->analyzers[i], analyzer))
+			return 1;
+	return 0;
+}
+
 static void parse_history(struct options *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -585,6 +593,9 @@ static void stage_args(struct stage *s, const struct options *o)
 		args_pushf(a, "--commit-batch-size", "%llu",
 			   (unsigned long long)k->commit_batch_size);
 		args_pushf(a, "--diff-cache-size", "%llu", (unsigned long long)k->diff_cache_size);
+		/* cf-devs counts lines as git --numstat does (cf-diff(1)). */
+		if (selected(o, "devs"))
+			args_push(a, "--exact-numstat");
 		/* The stage that may be slow on one file says so (cf/progress.h). */
 		if (o->progress > 0 || (!o->progress && isatty(2)))
 			args_push(a, "--progress");
