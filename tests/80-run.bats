@@ -86,7 +86,7 @@ wait_child() {
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.json"
 	run -0 jq -c '[keys_unsorted, .codefang.commits, .codefang.first_parent, .burndown.schema, .devs.commits]' \
 		"$BATS_TEST_TMPDIR/out.json"
-	assert_output '[["codefang","scope","burndown","devs"],64,true,1,64]'
+	assert_output '[["codefang","scope","burndown","devs"],64,true,2,64]'
 	run -0 cf-run history -a devs -f text "$repo"
 	assert_line "devs (schema 1)"
 	assert_line --regexp '^     1  Alice +alice@example.com +44 '
@@ -106,7 +106,7 @@ wait_child() {
 	cd "$BATS_TEST_TMPDIR"
 	run -0 cf-run history -o out.json "$BATS_FILE_TMPDIR/h"
 	assert_output ""
-	jq -e '.burndown.schema == 1' out.json
+	jq -e '.burndown.schema == 2' out.json
 }
 
 @test "pipelines/burndown.sh and devs.sh give cf-run's bytes" {
