@@ -30,6 +30,9 @@ void cf_reader_init(struct cf_reader *r, int fd)
 
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
+	/* Never NULL: buf + start on a NULL buf is undefined (UBSan, empty input). */
+	r->alloc = READ_CHUNK;
+	r->buf = xmalloc(r->alloc);
 	r->limits = cf_reader_default_limits;
 	if (env && *env) {
 		if (cf_parse_size(env, &v) < 0 || v < 64)
