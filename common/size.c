@@ -26,6 +26,9 @@ int cf_parse_size(const char *s, uint64_t *out)
 	double v = 0, frac = 0.1;
 	int digits = 0;
 
+	/* Exact: the double below would round byte counts above 2^53. */
+	if (!cf_parse_u64(s, out))
+		return 0;
 	while (isdigit((unsigned char)*p)) {
 		v = v * 10 + (*p++ - '0');
 		digits++;
