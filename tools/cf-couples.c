@@ -151,7 +151,8 @@ static void on_end_commit(struct cf_fs_analyzer *a)
 	struct couples *c = (struct couples *)a;
 	size_t n = 0;
 
-	qsort(c->ctx, c->nr_ctx, sizeof(*c->ctx), cmp_u32);
+	if (c->nr_ctx)	/* ctx is NULL before the first change: qsort(NULL) is undefined */
+		qsort(c->ctx, c->nr_ctx, sizeof(*c->ctx), cmp_u32);
 	for (size_t i = 0; i < c->nr_ctx; i++)
 		if (!n || c->ctx[n - 1] != c->ctx[i])
 			c->ctx[n++] = c->ctx[i];
@@ -257,7 +258,8 @@ static void pack_people_files(msgpack_packer *pk, const struct couples *c,
 			v[n++].co = t->v[k].commits;
 		}
 	}
-	qsort(v, n, sizeof(*v), cmp_pos);
+	if (n)	/* v is NULL then: qsort(NULL) is undefined */
+		qsort(v, n, sizeof(*v), cmp_pos);
 	cf_pack_str(pk, "people_files");
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++)
