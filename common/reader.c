@@ -232,6 +232,9 @@ static void fill(struct cf_reader *r, size_t need)
 		ssize_t n = read(r->fd, r->buf + r->end, r->alloc - r->end);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && r->name)
+			die_errno("read error on '%s' at byte %llu", r->name,
+				  (unsigned long long)(r->base + r->end));
 		if (n < 0)
 			die_errno("read error on standard input at byte %llu",
 				  (unsigned long long)(r->base + r->end));
@@ -244,6 +247,10 @@ static void fill(struct cf_reader *r, size_t need)
 
 static _Noreturn void bad_record(struct cf_reader *r, const char *why)
 {
+	if (r->name)
+		die_data("'%s': record %llu (byte %llu): %s", r->name,
+			 (unsigned long long)r->records + 1,
+			 (unsigned long long)(r->base + r->start), why);
 	die_data("record %llu (byte %llu): %s", (unsigned long long)r->records + 1,
 		 (unsigned long long)(r->base + r->start), why);
 }

@@ -153,6 +153,7 @@ void cf_state_load(struct cf_state *st, const char *path, const char *analyzer,
 		   unsigned schema)
 {
 	uint64_t v;
+	struct stat sb;
 
 	memset(st, 0, sizeof(*st));
 	st->path = xstrdup(path);
@@ -160,9 +161,17 @@ void cf_state_load(struct cf_state *st, const char *path, const char *analyzer,
 	if (st->fd < 0)
 		die_errno("cannot open the state file '%s'", path);
 	cf_reader_init(&st->r, st->fd);
-	/* A state holds a whole analysis: the stream's limits are for one record of it. */
-	st->r.limits.max_record = SIZE_MAX / 2;
+	/*
+	 * A state holds a whole analysis: the stream's limits are for one
+	 * record of it.  The file's size bounds the record, so that a damaged
+	 * length cannot make the reader allocate gigabytes before it sees the
+	 * file end.
+	 */
+	if (fstat(st->fd, &sb) < 0)
+		die_errno("cannot stat the state file '%s'", path);
+	st->r.limits.max_record = sb.st_size > 64 ? (size_t)sb.st_size : 64;
 	st->r.limits.max_elements = UINT32_MAX;
+	st->r.name = st->path;
 	if (!cf_reader_next(&st->r, &st->rec))
 		bad_state(path, "empty", NULL);
 	if (!cf_rec_is(&st->rec, "state") || st->rec.version != 1)

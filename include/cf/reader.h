@@ -57,6 +57,7 @@ struct cf_reader {
 	int eof;
 	msgpack_unpacked res;
 	struct cf_reader_limits limits;
+	const char *name;		/* a file to name in errors; NULL: stdin */
 };
 
 void cf_reader_init(struct cf_reader *r, int fd);
