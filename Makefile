@@ -127,3 +127,4 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) $(BIN)
+include mk/fuzz.mk

@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# Hostile input: the crashes the fuzzers found (fuzz/RESULTS.md), replayed
+# through the normal tools from tests/fuzz-corpus/crashes/, and streams with
+# absurd numbers (line counts, ticks, hunks, commit counts) that must end in
+# a result or a clear error, in bounded memory, never in a crash.
+
+load test_helper
+
+CRASHES=$BATS_TEST_DIRNAME/fuzz-corpus/crashes
+
+setup_file() {
+	local d=$BATS_FILE_TMPDIR
+	git_init "$d/r"
+	(
+	cd "$d/r"
+	printf 'a\nb\nc\n' >f.c
+	git add -A && commit_at "2023-01-02 10:00:00 +0000" Alice alice@example.com one
+	printf 'a\nB\nc\nd\n' >f.c
+	git add -A && commit_at "2023-01-03 10:00:00 +0000" Bob bob@example.com two
+	printf 'a\nc\n' >f.c
+	git add -A && commit_at "2023-01-09 10:00:00 +0000" Alice alice@example.com three
+	) >/dev/null
+	cf-revlist "$d/r" | cf-treediff "$d/r" | cf-blobload "$d/r" | cf-diff |
+		cf-dump -k >"$d/diff.json"
+	# JSON lines back to records; 40-hex strings of oid fields become bin.
+	cat >"$d/mp.py" <<'PY'
+import json, re, struct, sys
+OIDS = {"id", "tree", "old", "new", "parents"}
+def enc(o, out, key=None):
+    if o is None: out.append(b'\xc0')
+    elif o is True: out.append(b'\xc3')
+    elif o is False: out.append(b'\xc2')
+    elif isinstance(o, int):
+        out.append(b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o))
+    elif isinstance(o, str):
+        if key in OIDS and re.fullmatch('[0-9a-f]{40}', o):
+            out.append(b'\xc4\x14' + bytes.fromhex(o))
+        else:
+            b = o.encode('utf-8', 'surrogateescape')
+            out.append(b'\xdb' + struct.pack('>I', len(b)) + b)
+    elif isinstance(o, list):
+        out.append(b'\xdd' + struct.pack('>I', len(o)))
+        for x in o: enc(x, out, key)
+    elif isinstance(o, dict):
+        out.append(b'\xdf' + struct.pack('>I', len(o)))
+        for k, v in o.items(): enc(k, out); enc(v, out, k)
+for line in sys.stdin:
+    out = []
+    enc(json.loads(line), out)
+    sys.stdout.buffer.write(b''.join(out))
+PY
+}
+
+setup() {
+	cd "$BATS_FILE_TMPDIR" || return 1
+}
+
+# hostile PYTHON: the fixture's cf-diff stream with PYTHON applied to each
+# record r (a dict), on stdout.
+hostile() {
+	python3 -c '
+import json, sys
+for line in open("diff.json"):
+    r = json.loads(line)
+    exec(sys.argv[1])
+    print(json.dumps(r))' "$1" | python3 mp.py
+}
+
+# bounded CMD...: runs CMD (stdin from the caller) under /usr/bin/time;
+# status 0 or 3 only, at most 200 MB resident.
+bounded() {
+	local st=0 rss
+	timeout 60 /usr/bin/time -f '%M' -o rss "$@" >/dev/null 2>err || st=$?
+	[[ $st == 0 || $st == 3 ]] || fail "$*: exit $st: $(cat err)"
+	rss=$(tail -n 1 rss)
+	[[ $rss -lt 200000 ]] || fail "$*: $rss KiB resident"
+}
+
+@test "fuzz crash: an empty stream (undefined pointer arithmetic in the reader, cf-couples' qsort)" {
+	local t
+	for t in cf-dump cf-burndown cf-devs cf-couples cf-file-history; do
+		command -v "$t" >/dev/null || continue
+		run --separate-stderr "$t" <"$CRASHES/empty-stream"
+		assert_success
+		assert_equal "$t: $stderr" "$t: "
+	done
+}
+
+@test "fuzz crash: a state file claiming a 3 GB string is refused without allocating it" {
+	run --separate-stderr bash -c 'ulimit -v 400000 2>/dev/null; cf-burndown --resume "$1" </dev/null' \
+		state "$CRASHES/state-burndown-huge-length"
+	assert_failure 3
+	assert_equal "$stderr" "cf-burndown: fatal: '$CRASHES/state-burndown-huge-length': record 1 (byte 0): string or bin longer than the record limit"
+}
+
+@test "fuzz finding: a plain byte count is exact up to 2^64-1 (was read through a double)" {
+	CF_MAX_RECORD=18446744073709551615 run --separate-stderr cf-dump </dev/null
+	assert_success
+	CF_MAX_RECORD=18446744073709551616 run --separate-stderr cf-dump </dev/null
+	assert_failure 1
+	assert_equal "$stderr" "cf-dump: fatal: CF_MAX_RECORD: not a size of at least 64 bytes: '18446744073709551616'"
+}
+
+@test "absurd line counts, hunks, ticks and commit counts: a result or a clear error, bounded memory" {
+	local k t
+	hostile 'if r["t"] == "change" and r["s"] == "A": r["new_lines"] = r["add"] = 2**32' >lines
+	hostile 'if r["t"] == "change" and r["s"] == "A": r["new_lines"] = r["add"] = 2**63' >lines64
+	hostile 'if r["t"] == "commit" and r["n"] == 2: r["tick"] = 2**40' >tick
+	hostile 'if r["t"] == "commit" and r["n"] == 2: r["tick"] = 2**64 - 1' >tick64
+	hostile 'if "hunks" in r: r["hunks"] = [1, 2**32, 1, 2**32]; r["add"] = r["del"] = 2**32' >hunks
+	hostile 'if "hunks" in r: r.update(hunks=[1, 0, 1, 2**32 - 1], add=2**32 - 1, new_lines=2**32 + 2)' >hunks2
+	hostile 'if r["t"] == "stream": r["commits"] = 2**62' >commits
+	for k in lines lines64 tick tick64 hunks hunks2 commits; do
+		for t in "cf-burndown" "cf-burndown -g 1 -s 1" "cf-devs" "cf-couples" "cf-file-history"; do
+			command -v "${t%% *}" >/dev/null || continue
+			bounded $t <"$k"
+		done
+	done
+	# The clear errors, for two of them.
+	run --separate-stderr cf-burndown <tick
+	assert_failure 3
+	assert_regex "$stderr" "^cf-burndown: fatal: record [0-9]+ \\(byte [0-9]+\\): 'commit': 'tick' 1099511627776 is beyond 4294967295\$"
+	run --separate-stderr cf-reduce -f json <commits
+	assert_failure 3
+	assert_equal "$stderr" "cf-reduce: fatal: truncated stream: 3 of the 4611686018427387904 commits it announced (a stage before failed)"
+}
