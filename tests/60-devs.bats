@@ -380,10 +380,6 @@ EOF
 $C
 {"t":"change","v":1,"n":0,"s":"M","path":"a","add":1,"del":1,"hunks":[1,1,1]}
 EOF
-	bad_stream "but 'del' is 1 and 'add' 2" <<EOF
-$C
-{"t":"change","v":1,"n":0,"s":"M","path":"a","add":2,"del":1,"hunks":[1,1,1,1]}
-EOF
 	bad_stream "'hunks' item 2 is not a line number" <<EOF
 $C
 {"t":"change","v":1,"n":0,"s":"M","path":"a","add":1,"del":1,"hunks":[1,1,-1,1]}
@@ -457,4 +453,14 @@ EOF
 	assert_equal "$(devs_numstat < out.mp)" "$(git_numstat .)"
 	assert_equal "$(devs_changed < out.mp)" "$(git_changed .)"
 	assert_equal "$(cf-dump -t result out.mp | jq .data.merges)" 1
+}
+
+@test "devs: add and del of cf-diff --exact-numstat win over the hunks' sums" {
+	need_python
+	records > in.mp <<'EOF'
+{"t":"commit","v":1,"n":0,"author":"A","email":"a","tick":0,"parents":[]}
+{"t":"change","v":1,"n":0,"s":"M","path":"a.c","add":2,"del":1,"hunks":[1,3,1,3]}
+EOF
+	run -0 bash -c "cf-devs < in.mp | cf-dump -t result | jq -c '.data | [.added, .removed, .changed]'"
+	assert_output '[2,1,1]'
 }
