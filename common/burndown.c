@@ -654,7 +654,7 @@ static void reset(struct cf_burndown *bd, struct cf_bd_file *f, const struct cf_
 {
 	if (ch->status == 'D') {
 		forget(bd, f);
-	} else if (ch->binary) {
+	} else if (ch->binary && !ch->new_text) {
 		forget(bd, f);
 		f->state = FILE_BINARY;
 	} else {

@@ -143,7 +143,7 @@ static int buf_write(void *data, const char *s, size_t len)
 static int is_own_key(const msgpack_object *k)
 {
 	static const char *const keys[] = {
-		"t", "v", "old_size", "new_size", "old_lines", "new_lines", "bin",
+		"t", "v", "old_size", "new_size", "old_lines", "new_lines", "bin", "new_bin",
 	};
 
 	if (k->type != MSGPACK_OBJECT_STR)
@@ -543,13 +543,14 @@ static void emit_change(struct stage *st, const struct item *it)
 		side_bytes(st, &it->new, &data, &len);
 		emit_blob(st, &it->new.oid, data, len, keep);
 	}
-	pk = cf_writer_begin(&st->w, CF_REC_CHANGE, it->version, it->nfields + 5);
+	pk = cf_writer_begin(&st->w, CF_REC_CHANGE, it->version, it->nfields + 6);
 	cf_buf_add(&st->w.buf, st->buf.buf + it->off, it->len);
 	cf_pack_kv_u64(pk, "old_size", o.size);
 	cf_pack_kv_u64(pk, "new_size", n.size);
 	cf_pack_kv_u64(pk, "old_lines", o.lines);
 	cf_pack_kv_u64(pk, "new_lines", n.lines);
 	cf_pack_kv_bool(pk, "bin", o.binary || n.binary);
+	cf_pack_kv_bool(pk, "new_bin", n.binary);
 	cf_writer_end(&st->w);
 }
 

@@ -208,7 +208,9 @@ static void on_change(struct state *st, const struct cf_record *rec)
 	if (ch.status == 'R')
 		ch.old_path = cf_rec_str(rec, "old_path", &ch.old_path_len);
 	ch.binary = cf_rec_bool(rec, "bin");
-	if (ch.status != 'D' && !ch.binary)
+	/* Without "new_bin" (older streams) a binary change stays binary. */
+	ch.new_text = ch.binary && cf_rec_get(rec, "new_bin") && !cf_rec_bool(rec, "new_bin");
+	if (ch.status != 'D' && (!ch.binary || ch.new_text))
 		ch.new_lines = line_count(rec, "new_lines");
 	if ((ch.status == 'M' || ch.status == 'R') && !ch.binary) {
 		ch.old_lines = line_count(rec, "old_lines");

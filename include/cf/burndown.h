@@ -64,6 +64,7 @@ struct cf_bd_change {
 	const char *old_path;	/* 'R' only */
 	size_t old_path_len;
 	int binary;		/* either side is binary */
+	int new_text;		/* with binary: the new side is text (binary -> text) */
 	uint64_t old_lines, new_lines;
 	const struct cf_bd_hunk *hunks;	/* 'M' and 'R', in old-file order */
 	size_t nr_hunks;
