@@ -345,16 +345,9 @@ struct named {
 
 static double sparse_last_sum(const msgpack_object *mat)
 {
-	const msgpack_object *row;
-	double s = 0, v;
-
 	if (!mat || mat->type != MSGPACK_OBJECT_ARRAY || !mat->via.array.size)
 		return 0;
-	row = &mat->via.array.ptr[mat->via.array.size - 1];
-	for (uint32_t j = 1; row->type == MSGPACK_OBJECT_ARRAY && j < row->via.array.size; j += 2)
-		if (cf_doc_num(&row->via.array.ptr[j], &v) && v > 0)
-			s += v;
-	return s;
+	return cf_doc_sparse_sum(&mat->via.array.ptr[mat->via.array.size - 1]);
 }
 
 static int named_cmp(const void *a, const void *b)
@@ -382,7 +375,7 @@ static struct named *collect_files(const msgpack_object *d, size_t *n)
 	for (uint32_t i = 0; i < files->via.array.size; i++) {
 		const msgpack_object *f = &files->via.array.ptr[i];
 		const msgpack_object *path = cf_doc_get(f, "path", MSGPACK_OBJECT_STR);
-		const msgpack_object *mat = cf_doc_get(f, "matrix", MSGPACK_OBJECT_ARRAY);
+		const msgpack_object *mat = cf_doc_get(f, "sparse", MSGPACK_OBJECT_ARRAY);
 		if (!path || !mat)
 			continue;
 		v[*n].name = path->via.str.ptr;
@@ -774,6 +767,7 @@ struct hbar {
 	size_t len;
 	double value;
 	const char *note;	/* text after the value, may be NULL */
+	size_t index;		/* the caller's, carried through sorting */
 };
 
 static int hbar_cmp(const void *a, const void *b)
@@ -797,6 +791,8 @@ static void hbar_chart(struct cf_buf *out, const char *kind, const char *label,
 
 	n = n > TOP_BARS ? TOP_BARS : n;
 	for (size_t i = 0; i < n; i++) {
+		if (v[i].note)
+			w = CHART_W - lw - 200;	/* room for the note after the value */
 		total += v[i].value;
 		top = v[i].value > top ? v[i].value : top;
 	}
@@ -818,10 +814,10 @@ static void hbar_chart(struct cf_buf *out, const char *kind, const char *label,
 		cf_svg_rect(&c, "bar", lw, y + 1, bw, row - 3, col.buf, tip.buf);
 		cf_buf_reset(&s);
 		cf_svg_si(&s, v[i].value);
-		if (total > 0)
-			cf_buf_addf(&s, " (%.1f%%)", 100 * v[i].value / total);
 		if (v[i].note)
-			cf_buf_addf(&s, " %s", v[i].note);
+			cf_buf_addf(&s, " %s, %s", unit, v[i].note);
+		else if (total > 0)
+			cf_buf_addf(&s, " (%.1f%%)", 100 * v[i].value / total);
 		cf_svg_label(&c, lw + bw + 4, y + 12, "start", s.buf, s.len);
 	}
 	cf_svg_end(&c);
@@ -878,22 +874,37 @@ static void people_chart(struct cf_buf *out, const msgpack_object *d)
 	free(v);
 }
 
+/*
+ * A line of parameters: for each key of d that is a number or an array,
+ * its format (one %llu) with the number or the array's size.
+ */
+static void params_line(struct cf_buf *out, const msgpack_object *d,
+			const char *const *keys, const char *const *fmts)
+{
+	cf_buf_addstr(out, "<p class=\"params\">");
+	for (size_t i = 0; keys[i]; i++) {
+		const msgpack_object *a = cf_doc_get(d, keys[i], MSGPACK_OBJECT_ARRAY);
+		uint64_t v;
+		if (a)
+			v = a->via.array.size;
+		else if (!cf_doc_u64(d, keys[i], &v))
+			continue;
+		cf_buf_addf(out, fmts[i], (unsigned long long)v);
+	}
+	cf_buf_addstr(out, "</p>\n");
+}
+
 static void devs_params(struct cf_buf *out, const msgpack_object *d)
 {
-	uint64_t v;
+	static const char *const keys[] = {
+		"commits", "contributors", "added", "removed", "bus_factor", NULL
+	};
+	static const char *const fmts[] = {
+		"%llu commits", ", %llu contributors", ", %llu lines added", ", %llu removed",
+		", bus factor %llu"
+	};
 
-	cf_buf_addstr(out, "<p class=\"params\">");
-	if (cf_doc_u64(d, "commits", &v))
-		cf_buf_addf(out, "%llu commits", (unsigned long long)v);
-	if (cf_doc_u64(d, "contributors", &v))
-		cf_buf_addf(out, ", %llu contributors", (unsigned long long)v);
-	if (cf_doc_u64(d, "added", &v))
-		cf_buf_addf(out, ", %llu lines added", (unsigned long long)v);
-	if (cf_doc_u64(d, "removed", &v))
-		cf_buf_addf(out, ", %llu removed", (unsigned long long)v);
-	if (cf_doc_u64(d, "bus_factor", &v))
-		cf_buf_addf(out, ", bus factor %llu", (unsigned long long)v);
-	cf_buf_addstr(out, "</p>\n");
+	params_line(out, d, keys, fmts);
 }
 
 static void plot_devs(struct cf_buf *out, const msgpack_object *d)
@@ -912,6 +923,244 @@ static void plot_devs(struct cf_buf *out, const msgpack_object *d)
 	}
 	people_chart(out, d);
 	languages_chart(out, d);
+}
+
+/* The most coupled pairs: co-changes, with the strength beside the bar. */
+static void couples_top(struct cf_buf *out, const msgpack_object *d)
+{
+	const msgpack_object *top = cf_doc_get(d, "top", MSGPACK_OBJECT_ARRAY);
+	struct cf_buf *names, *notes;
+	struct hbar *v;
+	size_t n = 0;
+
+	if (!top || !top->via.array.size)
+		return;
+	v = xcalloc(top->via.array.size, sizeof(*v));
+	names = xcalloc(top->via.array.size, sizeof(*names));
+	notes = xcalloc(top->via.array.size, sizeof(*notes));
+	for (uint32_t i = 0; i < top->via.array.size && n < TOP_BARS; i++) {
+		const msgpack_object *t = &top->via.array.ptr[i];
+		const msgpack_object *st = cf_doc_get(t, "strength", MSGPACK_OBJECT_FLOAT64);
+		struct cf_buf f1 = CF_BUF_INIT, f2 = CF_BUF_INIT;
+		if (!cf_doc_str(t, "file1", &f1) || !cf_doc_str(t, "file2", &f2)) {
+			cf_buf_release(&f1);
+			cf_buf_release(&f2);
+			continue;
+		}
+		cf_buf_init(&names[n], 0);
+		cf_buf_init(&notes[n], 0);
+		cf_report_fit(&names[n], f1.buf, f1.len, 16);
+		cf_buf_addstr(&names[n], " \xe2\x86\x94 ");
+		cf_report_fit(&names[n], f2.buf, f2.len, 16);
+		if (st)
+			cf_buf_addf(&notes[n], "strength %.2f", st->via.f64);
+		v[n].name = names[n].buf;
+		v[n].len = names[n].len;
+		v[n].note = st ? notes[n].buf : NULL;
+		v[n++].value = (double)u64_or(t, "co_changes", 0);
+		cf_buf_release(&f1);
+		cf_buf_release(&f2);
+	}
+	cf_buf_addstr(out, "<h3>Most coupled pairs: commits that changed both</h3>\n");
+	hbar_chart(out, "couples", "co-changes of the most coupled pairs", v, n, "co-changes");
+	for (size_t i = 0; i < n; i++) {
+		cf_buf_release(&names[i]);
+		cf_buf_release(&notes[i]);
+	}
+	free(names);
+	free(notes);
+	free(v);
+}
+
+#define HEAT_TOP 16
+
+/* The files of couples with most revisions, at most HEAT_TOP, as indexes. */
+static size_t heat_files(const msgpack_object *files, const msgpack_object *revs, uint32_t *idx)
+{
+	struct hbar *v = xcalloc(files->via.array.size, sizeof(*v));
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < files->via.array.size; i++) {
+		const msgpack_object *f = &files->via.array.ptr[i];
+		if (f->type != MSGPACK_OBJECT_STR)
+			continue;
+		v[n].name = f->via.str.ptr;
+		v[n].len = f->via.str.size;
+		v[n].index = i;
+		if (!revs || i >= revs->via.array.size ||
+		    !cf_doc_num(&revs->via.array.ptr[i], &v[n].value))
+			v[n].value = 0;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), hbar_cmp);
+	n = n > HEAT_TOP ? HEAT_TOP : n;
+	for (size_t k = 0; k < n; k++)
+		idx[k] = (uint32_t)v[k].index;
+	free(v);
+	return n;
+}
+
+static size_t heat_slot(const uint32_t *idx, size_t n, uint64_t file)
+{
+	for (size_t k = 0; k < n; k++)
+		if (idx[k] == file)
+			return k;
+	return n;
+}
+
+/* The co-change matrix of those files, both halves, revisions on the diagonal. */
+static double *heat_cells(const msgpack_object *d, const uint32_t *idx, size_t n)
+{
+	const msgpack_object *m = cf_doc_get(d, "matrix", MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *revs = cf_doc_get(d, "revisions", MSGPACK_OBJECT_ARRAY);
+	double *v = xcalloc(n * n, sizeof(double));
+
+	for (size_t k = 0; k < n; k++)
+		if (revs && idx[k] < revs->via.array.size &&
+		    (!cf_doc_num(&revs->via.array.ptr[idx[k]], &v[k * n + k]) ||
+		     !(v[k * n + k] > 0)))
+			v[k * n + k] = 0;
+	for (uint32_t e = 0; m && e < m->via.array.size; e++) {
+		const msgpack_object *t = &m->via.array.ptr[e];
+		size_t a, b;
+		double co;
+		if (t->type != MSGPACK_OBJECT_ARRAY || t->via.array.size < 3 ||
+		    t->via.array.ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    t->via.array.ptr[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    !cf_doc_num(&t->via.array.ptr[2], &co) || !(co > 0))
+			continue;
+		a = heat_slot(idx, n, t->via.array.ptr[0].via.u64);
+		b = heat_slot(idx, n, t->via.array.ptr[1].via.u64);
+		if (a < n && b < n && a != b)
+			v[a * n + b] = v[b * n + a] = co;
+	}
+	return v;
+}
+
+static void heat_fill(struct cf_buf *out, double share)
+{
+	/* white to a deep blue, by the square root so that small counts show */
+	double t = sqrt(share > 1 ? 1 : share);
+	cf_buf_addf(out, "rgb(%d,%d,%d)", (int)(240 - 200 * t), (int)(244 - 160 * t),
+		    (int)(250 - 90 * t));
+}
+
+static void heat_labels(struct cf_svg *c, const msgpack_object *files, const uint32_t *idx,
+			size_t n, double lw, double cw)
+{
+	struct cf_buf s = CF_BUF_INIT;
+
+	for (size_t k = 0; k < n; k++) {
+		const msgpack_object *f = &files->via.array.ptr[idx[k]];
+		cf_buf_reset(&s);
+		cf_buf_addf(&s, "%zu ", k + 1);
+		cf_report_fit(&s, f->via.str.ptr, f->via.str.size, 30);
+		cf_svg_label(c, lw - 6, 24 + cw * k + cw / 2 + 4, "end", s.buf, s.len);
+		cf_buf_reset(&s);
+		cf_buf_addf(&s, "%zu", k + 1);
+		cf_svg_label(c, lw + cw * k + cw / 2, 16, "middle", s.buf, s.len);
+	}
+	cf_buf_release(&s);
+}
+
+/* The heatmap of co-changes among the files changed most often. */
+static void couples_heatmap(struct cf_buf *out, const msgpack_object *d)
+{
+	const msgpack_object *files = cf_doc_get(d, "files", MSGPACK_OBJECT_ARRAY);
+	uint32_t idx[HEAT_TOP];
+	double *v, top = 0, lw = 260, cw = 26;
+	struct cf_buf col = CF_BUF_INIT, tip = CF_BUF_INIT;
+	size_t n, cells;
+	struct cf_svg c;
+
+	if (!files || !(n = heat_files(files, cf_doc_get(d, "revisions", MSGPACK_OBJECT_ARRAY),
+					 idx)))
+		return;
+	v = heat_cells(d, idx, n);
+	for (size_t k = 0; k < n * n; k++)
+		top = v[k] > top ? v[k] : top;
+	cells = count_nonzero(v, n * n);
+	memset(&c, 0, sizeof(c));
+	c.out = out;
+	c.width = lw + cw * n + 16;
+	c.height = 24 + cw * n + 8;
+	cf_buf_addf(out, "<h3>Co-changes among the %zu files changed most often</h3>\n"
+		    "<p class=\"note\">The diagonal is each file's commits.</p>\n", n);
+	cf_svg_begin(&c, "couples-heatmap", cells, "co-changes between files");
+	heat_labels(&c, files, idx, n, lw, cw);
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = 0; b < n; b++) {
+			const msgpack_object *fa = &files->via.array.ptr[idx[a]];
+			const msgpack_object *fb = &files->via.array.ptr[idx[b]];
+			if (!v[a * n + b])
+				continue;
+			cf_buf_reset(&col);
+			heat_fill(&col, top > 0 ? v[a * n + b] / top : 0);
+			cf_buf_reset(&tip);
+			cf_buf_add(&tip, fa->via.str.ptr, fa->via.str.size);
+			if (a != b) {
+				cf_buf_addstr(&tip, " and ");
+				cf_buf_add(&tip, fb->via.str.ptr, fb->via.str.size);
+			}
+			cf_buf_addf(&tip, ": %.0f commit%s", v[a * n + b],
+				    v[a * n + b] == 1 ? "" : "s");
+			cf_svg_rect(&c, "cell", lw + cw * b + 1, 24 + cw * a + 1, cw - 2, cw - 2,
+				    col.buf, tip.buf);
+		}
+	cf_svg_end(&c);
+	cf_buf_release(&col);
+	cf_buf_release(&tip);
+	free(v);
+}
+
+static void plot_couples(struct cf_buf *out, const msgpack_object *d)
+{
+	static const char *const keys[] = {
+		"commits", "skipped_commits", "max_changes", "files", "matrix", NULL
+	};
+	static const char *const fmts[] = {
+		"%llu commits", ", %llu skipped", " (more than %llu files)", ", %llu files",
+		", %llu coupled pairs"
+	};
+
+	params_line(out, d, keys, fmts);
+	couples_top(out, d);
+	couples_heatmap(out, d);
+}
+
+/* Hotspots: the files with most commits, their churn beside the bar. */
+static void plot_file_history(struct cf_buf *out, const msgpack_object *d)
+{
+	static const char *const keys[] = { "commits", "files", NULL };
+	static const char *const fmts[] = { "%llu commits", ", %llu files" };
+	const msgpack_object *hot = cf_doc_get(d, "hotspots", MSGPACK_OBJECT_ARRAY);
+	struct cf_buf *notes;
+	struct hbar *v;
+	size_t n = 0;
+
+	params_line(out, d, keys, fmts);
+	if (!hot || !hot->via.array.size)
+		return;
+	v = xcalloc(hot->via.array.size, sizeof(*v));
+	notes = xcalloc(hot->via.array.size, sizeof(*notes));
+	for (uint32_t i = 0; i < hot->via.array.size && n < TOP_BARS; i++) {
+		const msgpack_object *h = &hot->via.array.ptr[i];
+		const msgpack_object *path = cf_doc_get(h, "path", MSGPACK_OBJECT_STR);
+		if (!path)
+			continue;
+		cf_buf_init(&notes[n], 0);
+		cf_buf_addf(&notes[n], "churn %llu", (unsigned long long)u64_or(h, "churn", 0));
+		v[n].name = path->via.str.ptr;
+		v[n].len = path->via.str.size;
+		v[n].note = notes[n].buf;
+		v[n++].value = (double)u64_or(h, "commits", 0);
+	}
+	cf_buf_addstr(out, "<h3>Hotspots: the files changed in most commits</h3>\n");
+	hbar_chart(out, "hotspots", "commits per file, with its churn", v, n, "commits");
+	for (size_t i = 0; i < n; i++)
+		cf_buf_release(&notes[i]);
+	free(notes);
+	free(v);
 }
 
 /* An analyzer without charts: its scalar fields, and the size of the others. */
@@ -1018,6 +1267,10 @@ void cf_plot_html(struct cf_buf *out, const msgpack_object *doc)
 			plot_burndown(out, v);
 		else if (cf_doc_key_is(k, "devs"))
 			plot_devs(out, v);
+		else if (cf_doc_key_is(k, "couples"))
+			plot_couples(out, v);
+		else if (cf_doc_key_is(k, "file-history"))
+			plot_file_history(out, v);
 		else
 			plot_fields(out, v);
 		cf_buf_addstr(out, "</section>\n");

@@ -2,8 +2,10 @@
  * The reduced document for people: defensive getters, dates, fitted text
  * (see cf/report.h).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cf/alloc.h"
 #include "cf/json.h"
 #include "cf/record.h"
 #include "cf/report.h"
@@ -129,4 +131,299 @@ size_t cf_report_fit(struct cf_buf *out, const char *s, size_t len, size_t width
 		cols++;
 	}
 	return cols;
+}
+
+double cf_doc_sparse_sum(const msgpack_object *row)
+{
+	double s = 0, v;
+
+	for (uint32_t j = 1; row && row->type == MSGPACK_OBJECT_ARRAY &&
+			     j < row->via.array.size; j += 2)
+		if (cf_doc_num(&row->via.array.ptr[j], &v) && v > 0)
+			s += v;
+	return s;
+}
+
+/* The count of index i in a sparse row, 0 when it has none. */
+static double sparse_at(const msgpack_object *row, uint64_t i)
+{
+	double v;
+
+	for (uint32_t j = 0; row && row->type == MSGPACK_OBJECT_ARRAY &&
+			     j + 1 < row->via.array.size; j += 2) {
+		const msgpack_object *k = &row->via.array.ptr[j];
+		if (k->type == MSGPACK_OBJECT_POSITIVE_INTEGER && k->via.u64 == i &&
+		    cf_doc_num(&row->via.array.ptr[j + 1], &v) && v > 0)
+			return v;
+	}
+	return 0;
+}
+
+static const msgpack_object *last_row(const msgpack_object *mat)
+{
+	if (!mat || mat->type != MSGPACK_OBJECT_ARRAY || !mat->via.array.size)
+		return NULL;
+	return &mat->via.array.ptr[mat->via.array.size - 1];
+}
+
+#define PART_TOP 20
+#define OVERWRITE_TOP 6
+
+/* An element of an array ranked by a number: most first, then by position. */
+struct rank {
+	uint32_t pos;
+	double key;
+};
+
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct rank *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static void pad_to(struct cf_buf *out, size_t cols, size_t width)
+{
+	while (cols++ < width)
+		cf_buf_addch(out, ' ');
+}
+
+/* The string key of map (or "?"), fitted into width columns, padded when pad is set. */
+static void fit_field(struct cf_buf *out, const msgpack_object *map, const char *key,
+		      size_t width, int pad)
+{
+	const msgpack_object *o = cf_doc_get(map, key, MSGPACK_OBJECT_STR);
+	size_t cols = o ? cf_report_fit(out, o->via.str.ptr, o->via.str.size, width) :
+		      cf_report_fit(out, "?", 1, width);
+
+	if (pad)
+		pad_to(out, cols, width);
+}
+
+static void end_row(struct cf_buf *out)
+{
+	while (out->len && out->buf[out->len - 1] == ' ')
+		out->len--;
+	cf_buf_setlen(out, out->len);
+	cf_buf_addch(out, '\n');
+}
+
+static void more_line(struct cf_buf *out, size_t n, size_t shown)
+{
+	if (n > shown)
+		cf_buf_addf(out, "  \xe2\x80\xa6 %zu more\n", n - shown);
+}
+
+/* rank[] of the elements of arr, by the sum of the last row of their sparse matrix. */
+static struct rank *rank_last_rows(const msgpack_object *arr, const char *key, size_t *n)
+{
+	struct rank *r = xcalloc(arr->via.array.size, sizeof(*r));
+
+	*n = 0;
+	for (uint32_t i = 0; i < arr->via.array.size; i++) {
+		const msgpack_object *e = &arr->via.array.ptr[i];
+		const msgpack_object *m = key ? cf_doc_get(e, key, MSGPACK_OBJECT_ARRAY) : e;
+		if (!m || m->type != MSGPACK_OBJECT_ARRAY)
+			continue;
+		r[*n].pos = i;
+		r[(*n)++].key = cf_doc_sparse_sum(last_row(m));
+	}
+	qsort(r, *n, sizeof(*r), rank_cmp);
+	return r;
+}
+
+static void burndown_files(struct cf_buf *out, const msgpack_object *d, double total)
+{
+	const msgpack_object *files = cf_doc_get(d, "file_burndown", MSGPACK_OBJECT_ARRAY);
+	struct rank *r;
+	size_t n;
+
+	if (!files || !files->via.array.size)
+		return;
+	r = rank_last_rows(files, "sparse", &n);
+	cf_buf_addf(out, "\n  files by lines alive\n  %4s%10s  %6s  path\n", "#", "lines", "share");
+	for (size_t i = 0; i < n && i < PART_TOP; i++) {
+		cf_buf_addf(out, "  %4zu%10.0f  %5.1f%%  ", i + 1, r[i].key,
+			    total > 0 ? 100 * r[i].key / total : 0.0);
+		fit_field(out, &files->via.array.ptr[r[i].pos], "path", 70, 0);
+		end_row(out);
+	}
+	more_line(out, n, PART_TOP);
+	free(r);
+}
+
+static const msgpack_object *person(const msgpack_object *people, uint64_t i)
+{
+	return people && i < people->via.array.size ? &people->via.array.ptr[i] : NULL;
+}
+
+static void burndown_people(struct cf_buf *out, const msgpack_object *d, double total)
+{
+	const msgpack_object *mats = cf_doc_get(d, "people_burndown", MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *written = cf_doc_get(d, "written", MSGPACK_OBJECT_ARRAY);
+	struct rank *r;
+	size_t n;
+
+	if (!mats || !mats->via.array.size)
+		return;
+	r = rank_last_rows(mats, NULL, &n);
+	cf_buf_addf(out, "\n  people by lines alive\n  %4s  %-24s  %-26s%10s  %6s%11s\n",
+		    "#", "name", "email", "alive", "share", "written");
+	for (size_t i = 0; i < n && i < PART_TOP; i++) {
+		const msgpack_object *p = person(people, r[i].pos);
+		double w;
+		cf_buf_addf(out, "  %4zu  ", i + 1);
+		fit_field(out, p, "name", 24, 1);
+		cf_buf_addstr(out, "  ");
+		fit_field(out, p, "email", 26, 1);
+		cf_buf_addf(out, "%10.0f  %5.1f%%", r[i].key,
+			    total > 0 ? 100 * r[i].key / total : 0.0);
+		if (written && r[i].pos < written->via.array.size &&
+		    cf_doc_num(&written->via.array.ptr[r[i].pos], &w))
+			cf_buf_addf(out, "%11.0f", w);
+		end_row(out);
+	}
+	more_line(out, n, PART_TOP);
+	free(r);
+}
+
+/* "Alice 80%, Bob 20%": the largest owners of one file, within width columns. */
+static void owners_cell(struct cf_buf *out, const msgpack_object *owners,
+			const msgpack_object *people, double lines, size_t width)
+{
+	size_t n = owners && owners->type == MSGPACK_OBJECT_ARRAY ? owners->via.array.size / 2 : 0;
+	struct rank *r = xcalloc(n ? n : 1, sizeof(*r));
+	struct cf_buf cell = CF_BUF_INIT;
+	size_t k = 0, shown = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const msgpack_object *who = &owners->via.array.ptr[2 * i];
+		double v;
+		if (who->type != MSGPACK_OBJECT_POSITIVE_INTEGER || who->via.u64 > UINT32_MAX ||
+		    !cf_doc_num(&owners->via.array.ptr[2 * i + 1], &v) || !(v > 0))
+			continue;
+		r[k].pos = (uint32_t)who->via.u64;
+		r[k++].key = v;
+	}
+	qsort(r, k, sizeof(*r), rank_cmp);
+	while (shown < k && shown < 3 && (!shown || 200 * r[shown].key >= lines))
+		shown++;	/* owners under 0.5% would read "0%" */
+	for (size_t i = 0; i < shown; i++) {
+		const msgpack_object *name = cf_doc_get(person(people, r[i].pos), "name",
+							MSGPACK_OBJECT_STR);
+		if (i)
+			cf_buf_addstr(&cell, ", ");
+		if (name)
+			cf_report_fit(&cell, name->via.str.ptr, name->via.str.size, 16);
+		else
+			cf_buf_addf(&cell, "#%u", r[i].pos);
+		cf_buf_addf(&cell, " %.0f%%", lines > 0 ? 100 * r[i].key / lines : 0.0);
+	}
+	if (k > shown)
+		cf_buf_addf(&cell, ", %zu more", k - shown);
+	cf_report_fit(out, cell.buf ? cell.buf : "", cell.len, width);
+	cf_buf_release(&cell);
+	free(r);
+}
+
+/* The largest files and their top owners, by the share of the file's lines. */
+static void burndown_ownership(struct cf_buf *out, const msgpack_object *d)
+{
+	const msgpack_object *own = cf_doc_get(d, "ownership", MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
+	struct rank *r;
+	size_t n;
+
+	if (!own || !own->via.array.size)
+		return;
+	r = xcalloc(own->via.array.size, sizeof(*r));
+	n = 0;
+	for (uint32_t i = 0; i < own->via.array.size; i++) {
+		const msgpack_object *o = cf_doc_get(&own->via.array.ptr[i], "owners",
+						     MSGPACK_OBJECT_ARRAY);
+		if (!o)
+			continue;
+		r[n].pos = i;
+		r[n++].key = cf_doc_sparse_sum(o);
+	}
+	qsort(r, n, sizeof(*r), rank_cmp);
+	cf_buf_addf(out, "\n  ownership of the largest files\n  %4s%10s  %-38s  top owners\n",
+		    "#", "lines", "path");
+	for (size_t i = 0; i < n && i < PART_TOP; i++) {
+		const msgpack_object *f = &own->via.array.ptr[r[i].pos];
+		cf_buf_addf(out, "  %4zu%10.0f  ", i + 1, r[i].key);
+		fit_field(out, f, "path", 38, 1);
+		cf_buf_addstr(out, "  ");
+		owners_cell(out, cf_doc_get(f, "owners", MSGPACK_OBJECT_ARRAY), people,
+			    r[i].key, 100 - 58);
+		end_row(out);
+	}
+	more_line(out, n, PART_TOP);
+	free(r);
+}
+
+/*
+ * Overwrites among the people who wrote most: row i, column j is the lines
+ * of i that died in commits of j; "others" sums the remaining columns.
+ */
+static void burndown_overwrites(struct cf_buf *out, const msgpack_object *d)
+{
+	const msgpack_object *ow = cf_doc_get(d, "overwrites", MSGPACK_OBJECT_ARRAY);
+	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
+	struct rank *r;
+	size_t n, shown;
+
+	if (!ow || !ow->via.array.size)
+		return;
+	r = xcalloc(ow->via.array.size, sizeof(*r));
+	n = ow->via.array.size;
+	for (uint32_t i = 0; i < n; i++) {
+		r[i].pos = i;
+		r[i].key = cf_doc_sparse_sum(&ow->via.array.ptr[i]);
+	}
+	qsort(r, n, sizeof(*r), rank_cmp);
+	shown = n < OVERWRITE_TOP ? n : OVERWRITE_TOP;
+	cf_buf_addstr(out, "\n  overwrites: lines of (row) removed by (column)\n  ");
+	pad_to(out, 0, 20);
+	for (size_t j = 0; j < shown; j++) {
+		const msgpack_object *name = cf_doc_get(person(people, r[j].pos), "name",
+							MSGPACK_OBJECT_STR);
+		struct cf_buf cell = CF_BUF_INIT;
+		size_t cols = name ? cf_report_fit(&cell, name->via.str.ptr, name->via.str.size, 9) :
+			      cf_report_fit(&cell, "?", 1, 9);
+		pad_to(out, cols, 11);
+		cf_buf_add(out, cell.buf, cell.len);
+		cf_buf_release(&cell);
+	}
+	cf_buf_addstr(out, "     others");	/* right-aligned over 11 columns */
+	end_row(out);
+	for (size_t i = 0; i < shown; i++) {
+		const msgpack_object *row = &ow->via.array.ptr[r[i].pos];
+		double rest = cf_doc_sparse_sum(row);
+		cf_buf_addstr(out, "  ");
+		fit_field(out, person(people, r[i].pos), "name", 20, 1);
+		for (size_t j = 0; j < shown; j++) {
+			double v = sparse_at(row, r[j].pos);
+			cf_buf_addf(out, "%11.0f", v);
+			rest -= v;
+		}
+		cf_buf_addf(out, "%11.0f", rest > 0 ? rest : 0.0);
+		end_row(out);
+	}
+	more_line(out, n, shown);
+	free(r);
+}
+
+void cf_report_burndown_parts(struct cf_buf *out, const msgpack_object *d)
+{
+	uint64_t lines = 0;
+
+	cf_doc_u64(d, "lines", &lines);
+	burndown_files(out, d, (double)lines);
+	burndown_people(out, d, (double)lines);
+	burndown_ownership(out, d);
+	burndown_overwrites(out, d);
 }

@@ -284,3 +284,43 @@ Try 'cf-reduce -h' for more information."
 	run -1 --separate-stderr bash -c 'cf-reduce <"$1" >/dev/full' - "$BATS_TEST_TMPDIR/s.mp"
 	assert_equal "$stderr" "cf-reduce: fatal: write failure on standard output: No space left on device"
 }
+
+@test "text: burndown schema 2 parts: files, people, ownership, overwrites; mistyped cells skipped" {
+	local long=$(printf 'dir/%.0s' {1..30})file.c
+	printf '%s\n' "{\"t\":\"result\",\"v\":1,\"analyzer\":\"burndown\",\"schema\":2,\"data\":{\"lines\":40,
+\"people\":[{\"name\":\"Alice\",\"email\":\"a@x\"},{\"name\":\"Bob with a very long name\",\"email\":\"b@x\"},{\"name\":\"Carol\",\"email\":\"c@x\"}],
+\"file_burndown\":[{\"path\":\"a.c\",\"lines\":10,\"sparse\":[[0,4],[0,3,1,7]]},{\"path\":\"$long\",\"lines\":30,\"sparse\":[[],[0,30]]},{\"path\":\"bad\",\"sparse\":7}],
+\"people_burndown\":[[[0,4],[0,3,1,5]],[[],[0,30,1,\"x\"]],[[],[1,2]]],\"written\":[12,35,2],
+\"ownership\":[{\"path\":\"a.c\",\"owners\":[0,8,2,2]},{\"path\":\"$long\",\"owners\":[1,30]},{\"path\":\"x\",\"owners\":[0,\"y\",9,1]}],
+\"overwrites\":[[0,3,1,1],[1,5],[]]}}" | jq -c . | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output - <<'OUT'
+burndown (schema 2)
+
+
+  files by lines alive
+     #     lines   share  path
+     1        30   75.0%  dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/dir/d…
+     2        10   25.0%  a.c
+
+  people by lines alive
+     #  name                      email                          alive   share    written
+     1  Bob with a very long na…  b@x                               30   75.0%         35
+     2  Alice                     a@x                                8   20.0%         12
+     3  Carol                     c@x                                2    5.0%          2
+
+  ownership of the largest files
+     #     lines  path                                    top owners
+     1        30  dir/dir/dir/dir/dir/dir/dir/dir/dir/d…  Bob with a very… 100%
+     2        10  a.c                                     Alice 80%, Carol 20%
+     3         1  x                                       #9 100%
+
+  overwrites: lines of (row) removed by (column)
+                        Bob with…      Alice      Carol     others
+  Bob with a very lon…          5          0          0          0
+  Alice                         1          3          0          0
+  Carol                         0          0          0          0
+OUT
+	run awk '{ gsub(/\xe2\x80\xa6/, "x"); if (length($0) > 100) print NR": "length($0) }' <<<"$output"
+	assert_output ""
+}

@@ -15,6 +15,7 @@ def enc(o):
     if isinstance(o, bool): return b'\xc3' if o else b'\xc2'
     if isinstance(o, int):
         return b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o)
+    if isinstance(o, float): return b'\xcb' + struct.pack('>d', o)
     if isinstance(o, str):
         b = o.encode(); return b'\xdb' + struct.pack('>I', len(b)) + b
     if isinstance(o, bytes): return b'\xc6' + struct.pack('>I', len(o)) + o
@@ -27,7 +28,7 @@ burndown = {"granularity": 30, "sampling": 30, "tick_size": DAY, "t0": T0, "last
     "matrix": [[10, 0, 0], [8, 12, 0], [5, 10, 10]], "people": people,
     "people_burndown": [[[0, 10], [0, 8, 1, 2], [0, 5, 1, 2, 2, 4]], [[], [1, 10], [1, 8, 2, 6]]],
     "file_burndown": [{"path": "a.c", "lines": 25,
-                       "matrix": [[0, 10], [0, 8, 1, 12], [0, 5, 1, 10, 2, 10]]}]}
+                       "sparse": [[0, 10], [0, 8, 1, 12], [0, 5, 1, 10, 2, 10]]}]}
 devs = {"people": [{"name": "Alice <&>", "email": "a@x", "commits": 3,
                     "ticks": [[0, 2, 20, 5, 3], [9, 1, 3, 1, 0]]},
                    {"name": "Bob", "email": "b@x", "commits": 1, "ticks": [[5, 1, 5, 0, 0]]}],
@@ -35,9 +36,19 @@ devs = {"people": [{"name": "Alice <&>", "email": "a@x", "commits": 3,
     "ticks": [[0, 2, 20, 5, 3], [5, 1, 5, 0, 0], [9, 1, 3, 1, 0]],
     "languages": {"C": {"added": 20, "removed": 5}, "Markdown": {"added": 8, "removed": 1}},
     "tick_size": DAY, "t0": T0}
+couples = {"commits": 5, "files": ["a.c", "b.h", "z<&>.py"], "revisions": [3, 2, 1],
+    "matrix": [[0, 1, 2], [0, 2, 1]], "max_changes": 1000, "skipped_commits": 0,
+    "people": people, "people_files": [[0, 0, 3], [1, 1, 2]],
+    "top": [{"co_changes": 2, "file1": "a.c", "file2": "b.h", "strength": 0.8},
+            {"co_changes": 1, "file1": "a.c", "file2": "z<&>.py", "strength": 0.5}]}
+file_history = {"commits": 5, "files": [], "people": people,
+    "hotspots": [{"path": "a.c", "commits": 3, "churn": 40},
+                 {"path": "b.h", "commits": 2, "churn": 12},
+                 {"path": "z<&>.py", "commits": 1, "churn": 3}]}
 recs = [{"t": "stream", "v": 1, "repo": "/src/proj/.git", "head": bytes(range(20)),
          "range": "HEAD", "first_parent": True, "commits": 4, "tick_size": DAY, "t0": T0}]
-for name, data in (("burndown", burndown), ("devs", devs), ("mystery", {"a": 1, "b": "x<y"})):
+for name, data in (("burndown", burndown), ("devs", devs), ("couples", couples),
+                   ("file-history", file_history), ("mystery", {"a": 1, "b": "x<y"})):
     if name in sys.argv[1:]:
         recs.append({"t": "result", "v": 1, "analyzer": name, "schema": 1, "data": data})
 sys.stdout.buffer.write(b''.join(map(enc, recs)))
@@ -76,7 +87,7 @@ render() {
 var out = [];
 document.querySelectorAll('svg.chart').forEach(function (s) {
 	out.push(s.dataset.chart + ' ' + s.dataset.count + ' ' +
-		 s.querySelectorAll('.series, .bar').length);
+		 s.querySelectorAll('.series, .bar, .cell').length);
 });
 document.querySelectorAll('ul.legend[data-legend]').forEach(function (l) {
 	out.push('legend-' + l.dataset.legend + ' ' + l.dataset.count + ' ' + l.children.length);
@@ -205,4 +216,78 @@ OUT
 	assert_line "requests 0"
 	assert_line "errors 0"
 	assert_line "console 0"
+}
+
+@test "plot in chromium: couples top pairs and heatmap, file-history hotspots" {
+	need_chromium
+	results couples file-history >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	run render "$BATS_TEST_TMPDIR/a.html"
+	# The heatmap: three diagonal cells (revisions) and two pairs, each
+	# drawn on both sides of the diagonal.
+	assert_output - <<'OUT'
+couples 2 2
+couples-heatmap 7 7
+hotspots 3 3
+requests 0
+errors 0
+console 0
+OUT
+	# Names are escaped; tooltips carry the numbers.
+	grep -q '>a.c ↔ z&lt;&amp;&gt;.py</text>' "$BATS_TEST_TMPDIR/a.html"
+	grep -q '<title>a.c and z&lt;&amp;&gt;.py: 1 commit</title>' "$BATS_TEST_TMPDIR/a.html"
+	grep -q '<title>z&lt;&amp;&gt;.py: 1 commit</title>' "$BATS_TEST_TMPDIR/a.html"
+	grep -q '>3 commits, churn 40</text>' "$BATS_TEST_TMPDIR/a.html"
+}
+
+# The number of bands with lines in a sparse matrix, for jq.
+SPARSE_BANDS='def bands: [.[] | . as $r | range(0; length; 2) | select($r[. + 1] > 0) | $r[.]]
+	| unique | length;'
+
+@test "plot in chromium: every analyzer of the standard history, per file and per person" {
+	need_chromium
+	local h=$BATS_TEST_TMPDIR/h
+	make_history "$h" >/dev/null
+	pipeline "$h" "cf-burndown --burndown-files --burndown-people" cf-devs cf-couples \
+		cf-file-history "cf-reduce -f msgpack" >"$BATS_TEST_TMPDIR/h.mp"
+	cf-reduce -f plot -o "$BATS_TEST_TMPDIR/h.html" <"$BATS_TEST_TMPDIR/h.mp"
+	cf-reduce -f json <"$BATS_TEST_TMPDIR/h.mp" >"$BATS_TEST_TMPDIR/h.json"
+	# The fixture's numbers, so that a change of make_history shows here first.
+	run jq -c '[(.burndown.file_burndown | length), (.burndown.people | length),
+		(.couples.files | length), (.couples.matrix | length),
+		(.couples.top | length), (."file-history".hotspots | length)]' \
+		"$BATS_TEST_TMPDIR/h.json"
+	assert_output '[8,2,9,23,20,9]'
+	render "$BATS_TEST_TMPDIR/h.html" >"$BATS_TEST_TMPDIR/found"
+	# One small burndown per file and per person, as many areas as bands with lines.
+	jq -r "$SPARSE_BANDS"' .burndown.file_burndown[] | .sparse | bands |
+		"burndown-files \(.) \(.)"' "$BATS_TEST_TMPDIR/h.json" | sort >"$BATS_TEST_TMPDIR/want"
+	grep '^burndown-files ' "$BATS_TEST_TMPDIR/found" | sort | diff - "$BATS_TEST_TMPDIR/want"
+	jq -r "$SPARSE_BANDS"' .burndown.people_burndown[] | bands |
+		"burndown-people \(.) \(.)"' "$BATS_TEST_TMPDIR/h.json" | sort >"$BATS_TEST_TMPDIR/want"
+	grep '^burndown-people ' "$BATS_TEST_TMPDIR/found" | sort | diff - "$BATS_TEST_TMPDIR/want"
+	# All nine files in the heatmap: their revisions on the diagonal, each pair twice.
+	cells=$(jq '([.couples.revisions[] | select(. > 0)] | length) + 2 * (.couples.matrix | length)' \
+		"$BATS_TEST_TMPDIR/h.json")
+	run grep -v '^burndown-files \|^burndown-people ' "$BATS_TEST_TMPDIR/found"
+	assert_output - <<OUT
+burndown 14 14
+survival 14 14
+ownership 2 2
+activity 46 46
+churn 74 74
+developers 2 2
+languages 6 6
+couples 20 20
+couples-heatmap $cells $cells
+hotspots 9 9
+legend-bands 14 14
+legend-owners 2 2
+legend-developers 2 2
+requests 0
+errors 0
+console 0
+OUT
+	run grep -c '^burndown-files ' "$BATS_TEST_TMPDIR/found"
+	assert_output 8
 }

@@ -649,6 +649,7 @@ static void text_burndown(struct cf_buf *out, const msgpack_object *d)
 	burndown_params(out, d);
 	add_counts(out, d, keys, labels);
 	burndown_table(out, d);
+	cf_report_burndown_parts(out, d);
 }
 
 static uint64_t u64_or_0(const msgpack_object *map, const char *key)

@@ -36,4 +36,17 @@ void cf_report_date(struct cf_buf *out, int64_t t);
  */
 size_t cf_report_fit(struct cf_buf *out, const char *s, size_t len, size_t width);
 
+/*
+ * The sum of the counts of a sparse row (a flat array of (index, count)
+ * pairs, as cf-burndown writes them); negative or non-number counts read 0.
+ */
+double cf_doc_sparse_sum(const msgpack_object *row);
+
+/*
+ * The text tables of cf-burndown's per-file and per-person parts (schema
+ * 2): files and people by lines alive, the top owners of each file and the
+ * overwrites among the top people; every line fits 100 columns.
+ */
+void cf_report_burndown_parts(struct cf_buf *out, const msgpack_object *d);
+
 #endif
