@@ -148,7 +148,7 @@ treediff_renames() {
 	run grep '^commits c.c ' got
 	assert_output "commits c.c $(git -C rr log --format=%H --reverse | tr '\n' ' ' | sed 's/ $//')"
 	run grep '^total c.c ' got
-	assert_output 'total c.c 42 1 1 43'
+	assert_output 'total c.c 42 0 0 42'	# git log -M --numstat: +40, +1, rename, +1
 }
 
 @test "cf-file-history: byte-identical across runs; the stream passes through" {
