@@ -56,7 +56,16 @@ FUZZ         ?= $(FUZZ_ALL)
 
 fuzz-build: $(FUZZ_ALL:%=$(FUZZ_DIR)/bin/%)
 
-$(FUZZ_DIR)/common/%.o: common/%.c $(wildcard include/cf/*.h)
+# libFuzzer is not part of the build's dependencies: checked here only.
+$(FUZZ_DIR)/.deps-ok:
+	@mkdir -p $(dir $@)
+	@echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' | \
+		$(FUZZ_CC) -x c -fsanitize=fuzzer - -o $(FUZZ_DIR)/.probe 2>/dev/null || { \
+		echo "make fuzz: needs clang with libFuzzer: apt-get install clang libclang-rt-14-dev" >&2; \
+		exit 1; }
+	@rm -f $(FUZZ_DIR)/.probe; touch $@
+
+$(FUZZ_DIR)/common/%.o: common/%.c $(wildcard include/cf/*.h) | $(FUZZ_DIR)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
@@ -77,7 +86,7 @@ $(FUZZ_DIR)/tools/%.o: tools/%.c $(wildcard include/cf/*.h)
 	objcopy --redefine-sym cmd_main=cf_fuzz_cmd_main $@.tmp $@
 	rm -f $@.tmp
 
-$(FUZZ_DIR)/harness/%.o: fuzz/%.c $(wildcard include/cf/*.h)
+$(FUZZ_DIR)/harness/%.o: fuzz/%.c $(wildcard include/cf/*.h) | $(FUZZ_DIR)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
