@@ -28,7 +28,12 @@
 
 #define MAX_DELTA_DEPTH 10000
 #define MAX_ALT_DEPTH 5
-#define DEFAULT_CACHE (64u << 20)
+/*
+ * Trees delta against each other in short chains: on git/git's history
+ * cf-treediff runs as fast with 16 MiB as with 64 and is 56 MB smaller.
+ * Blobs need more: cf-blobload asks for its own size.
+ */
+#define DEFAULT_CACHE (16u << 20)
 /* Bookkeeping charged per cache entry, so that tiny trees cannot pile up. */
 #define ENTRY_OVERHEAD 64
 /* deflate cannot expand data by more than about 1032:1. */
@@ -45,9 +50,10 @@
  * two workers).  After about this many bytes read from packs, the mappings
  * are dropped (the page cache keeps the pages; touching them again costs a
  * minor fault).  The kernel maps up to 64 KiB around a faulting page, which
- * each read is charged.
+ * each read is charged.  On git/git, 8 MiB instead of 32 costs cf-blobload
+ * 0.2-0.8 s of system time and the pipeline 48 MiB less.
  */
-#define TRIM_BYTES (32u << 20)
+#define TRIM_BYTES (8u << 20)
 #define FAULT_AROUND (64u << 10)
 
 enum { OBJ_OFS_DELTA = 6, OBJ_REF_DELTA = 7 };

@@ -43,6 +43,13 @@ static const char usage[] =
 "  -v, --verbose               report blobs read, cache hits and bytes on stderr\n"
 "  -h, --help                  show this help\n";
 
+/*
+ * Delta-base cache of each worker's object database.  Blob deltas chain
+ * deeply: on git/git's history 32 MiB costs 36% more CPU than 64, 48 about
+ * the same as 64 and keeps the whole pipeline under 512 MiB.
+ */
+#define DELTA_CACHE ((size_t)48 << 20)
+
 /* One distinct blob a batch reads. */
 struct want {
 	struct cf_oid oid;
@@ -661,7 +668,7 @@ static void start_workers(struct stage *st, const char *gitdir, int n)
 		struct worker *wk = &st->workers[i];
 
 		wk->st = st;
-		wk->odb = cf_odb_open(gitdir, 0);
+		wk->odb = cf_odb_open(gitdir, DELTA_CACHE);
 		if (!wk->odb)
 			die("cannot read the objects of '%s'", gitdir);
 		/* Worker 0 is the main thread itself. */

@@ -32,7 +32,8 @@ struct cf_odb;
  * Opens the object database of the repository whose git directory is
  * gitdir (the directory holding "objects/", as libgit2's
  * git_repository_path() returns it).  Alternates are followed.
- * delta_cache is the byte budget of the delta-base cache (0: a default).
+ * delta_cache is the byte budget of the delta-base cache (0: 16 MiB, enough
+ * for trees; blobs want more).
  * Returns NULL after printing an error.
  */
 struct cf_odb *cf_odb_open(const char *gitdir, size_t delta_cache);
