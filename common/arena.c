@@ -72,6 +72,7 @@ struct cf_arena {
 	struct { uint64_t start, end; } skips[4];
 	int nr_skips;
 	char path[64];
+	uint32_t attached;	/* consumer: the count once it attached */
 };
 
 static uint64_t load(const uint64_t *p)
@@ -304,14 +305,14 @@ void *cf_arena_alloc(struct cf_arena *a, uint64_t len, uint64_t *off,
  * us: stay until one has mapped it.  A reader that drained the pipe without
  * attaching for a second (cf-dump, a file) never will.
  */
-static void wait_for_attach(struct cf_arena *a)
+static void wait_for_attach(struct cf_arena *a, uint32_t min)
 {
 	struct timespec ts = { 0, 50 * 1000000L };
 	int idle = 0;
 
-	if (a->no_consumer || !a->head || !stdout_is_stream())
+	if (!stdout_is_stream())
 		return;
-	while (!__atomic_load_n(&a->h->attached, __ATOMIC_ACQUIRE)) {
+	while (__atomic_load_n(&a->h->attached, __ATOMIC_ACQUIRE) < min) {
 		struct pollfd p = { 1, 0, 0 };
 		int queued = 0;
 
@@ -329,8 +330,8 @@ void cf_arena_destroy(struct cf_arena *a)
 {
 	if (!a)
 		return;
-	if (a->producer)
-		wait_for_attach(a);
+	if (a->producer && !a->no_consumer && a->head)
+		wait_for_attach(a, 1);
 	munmap(a->h, a->map_len);
 	close(a->fd);
 	free(a);
@@ -379,9 +380,9 @@ struct cf_arena *cf_arena_attach(const char *path, uint64_t id, uint64_t size)
 	if (map == MAP_FAILED)
 		die_errno("cannot map the blob arena '%s'", path);
 	check_header(map, path, id, size);
-	__atomic_add_fetch(&((struct arena_header *)map)->attached, 1, __ATOMIC_RELEASE);
-
 	a = xcalloc(1, sizeof(*a));
+	a->attached = __atomic_add_fetch(&((struct arena_header *)map)->attached, 1,
+					 __ATOMIC_RELEASE);
 	a->fd = fd;
 	a->h = map;
 	a->data = (unsigned char *)map + HEADER_SIZE;
@@ -421,6 +422,18 @@ void cf_arena_release(struct cf_arena *a, uint64_t end)
 	__atomic_add_fetch(&a->h->futex, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&a->h->waiting, __ATOMIC_SEQ_CST))
 		futex(&a->h->futex, FUTEX_WAKE, INT_MAX, NULL);
+}
+
+const char *cf_arena_relay_path(struct cf_arena *a)
+{
+	snprintf(a->path, sizeof(a->path), "/proc/%d/fd/%d", (int)getpid(), a->fd);
+	return a->path;
+}
+
+void cf_arena_relay_wait(struct cf_arena *a)
+{
+	if (a)
+		wait_for_attach(a, a->attached + 1);
 }
 
 void cf_arena_detach(struct cf_arena *a)

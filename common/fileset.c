@@ -516,6 +516,8 @@ void cf_fs_main(struct cf_fs_analyzer *a)
 			a->change(a, &c, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_BARRIER)) {
 			barrier(a, &rec, a->state_dir);
+		} else if (a->record) {
+			a->record(a, &rec);
 		}
 		cf_writer_raw(&w, rec.raw, rec.raw_len);
 	}

@@ -107,7 +107,13 @@ static const struct resolved *get_resolved(int i)
 
 struct cf_uast_parser {
 	TSParser *ts;
+	int tolerant;		/* keep trees with syntax errors */
 };
+
+void cf_uast_parser_tolerate(struct cf_uast_parser *p, int on)
+{
+	p->tolerant = on;
+}
 
 struct cf_uast_parser *cf_uast_parser_new(void)
 {
@@ -900,7 +906,7 @@ int cf_uast_parse(struct cf_uast_parser *p, struct cf_uast *u, const char *lang,
 		return -1;
 	}
 	root = ts_tree_root_node(tree);
-	if (ts_node_has_error(root)) {
+	if (ts_node_has_error(root) && !p->tolerant) {
 		cf_buf_addf(why, "syntax error at line %u", error_line(root));
 		ts_tree_delete(tree);
 		return -1;

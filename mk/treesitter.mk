@@ -10,7 +10,7 @@
 TS_LOCK   := third_party/tree-sitter.lock
 TS_FETCH  := build-aux/fetch-npm-sources.sh
 TS_CACHE  ?= $(CURDIR)/.cache
-TS_TOOLS  := cf-uast cf-static
+TS_TOOLS  := cf-uast cf-static cf-uastdiff
 TS_CC     ?= cc
 TS_CFLAGS := -O2 -std=c11 -fPIC -D_POSIX_C_SOURCE=200112L -D_DEFAULT_SOURCE -w
 

@@ -396,3 +396,34 @@ _pipe_stages() {
 run_pipeline() {
 	run pipeline "$@"
 }
+
+# syntax_stream REPO [cf-revlist option]...: the stream of the structural
+# analyzers (cf-uastdiff's syntax records), on standard output.
+syntax_stream() {
+	local repo=$1
+	shift
+	(
+		set -o pipefail
+		cf-revlist "$@" "$repo" | cf-treediff "$repo" | cf-blobload --blobs=all "$repo" |
+			cf-diff --keep-blobs | cf-uastdiff
+	)
+}
+
+# resume_matches REPO ANALYZER STAGE...: STAGE run over the whole history
+# gives the same result data as a run that saved its state at the first
+# barrier (--chunk-size 2) and a second run resumed from it.
+resume_matches() {
+	local repo=$1 name=$2 dir
+	shift 2
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/state.XXXXXX")
+	syntax_stream "$repo" | "$@" | cf-reduce -f json >"$dir/full.json" || return 1
+	syntax_stream "$repo" --chunk-size 2 | "$@" --state-dir "$dir" >/dev/null || return 1
+	[ -f "$dir/chunk-0.state" ] || return 1
+	syntax_stream "$repo" --resume-after 2 | "$@" --resume "$dir/chunk-0.state" |
+		cf-reduce -f json >"$dir/part.json" || return 1
+	python3 - "$dir/full.json" "$dir/part.json" "$name" <<'PY'
+import json, sys
+a, b = (json.load(open(p))[sys.argv[3]] for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+PY
+}

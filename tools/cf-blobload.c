@@ -28,7 +28,8 @@
 
 static const char usage[] =
 "usage: cf-blobload [-v] [-j N] [--commit-batch-size N] [--blob-cache-size SIZE]\n"
-"                   [--blob-arena-size SIZE] [--max-blob-size SIZE] REPO\n"
+"                   [--blob-arena-size SIZE] [--max-blob-size SIZE]\n"
+"                   [--blobs=modified|all] REPO\n"
 "\n"
 "Adds blob sizes, line counts and binary flags to change records, and the old\n"
 "and new bytes of each modified text file as blob records before its change.\n"
@@ -40,6 +41,7 @@ static const char usage[] =
 "                              0 sends every blob inline)\n"
 "      --max-blob-size SIZE    larger blobs count as binary and are not read\n"
 "                              (default 0: no limit)\n"
+"      --blobs=all             also send the new bytes of added text files\n"
 "  -v, --verbose               report blobs read, cache hits and bytes on stderr\n"
 "  -h, --help                  show this help\n";
 
@@ -111,6 +113,7 @@ struct stage {
 	struct cf_blobcache cache;
 	struct cf_arena *arena;
 	uint64_t arena_size, max_blob;
+	int all_blobs;			/* --blobs=all: added files' bytes too */
 	uint64_t too_large;		/* changes with a blob over max_blob */
 	int seen_stream;
 	int verbose;
@@ -299,7 +302,7 @@ static void plan(struct stage *st)
 	st->nr_wants = 0;
 	for (size_t i = 0; i < st->nr_items; i++) {
 		struct item *it = &st->items[i];
-		int text = pairs_blobs(it) &&
+		int text = (pairs_blobs(it) || (st->all_blobs && it->status == 'A')) &&
 			   !known_binary(st, &it->old.oid) && !known_binary(st, &it->new.oid);
 
 		if (!it->status)
@@ -549,6 +552,12 @@ static void emit_change(struct stage *st, const struct item *it)
 		keep = emit_blob(st, &it->old.oid, data, len, NO_OFF);
 		side_bytes(st, &it->new, &data, &len);
 		emit_blob(st, &it->new.oid, data, len, keep);
+	} else if (st->all_blobs && it->status == 'A' && !n.binary) {
+		const char *data;
+		size_t len;
+
+		side_bytes(st, &it->new, &data, &len);
+		emit_blob(st, &it->new.oid, data, len, NO_OFF);
 	}
 	pk = cf_writer_begin(&st->w, CF_REC_CHANGE, it->version, it->nfields + 6);
 	cf_buf_add(&st->w.buf, st->buf.buf + it->off, it->len);
@@ -762,13 +771,14 @@ static void run(struct stage *st, uint64_t batch_size)
 
 int cmd_main(int argc, char **argv)
 {
-	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_MAX };
+	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_MAX, OPT_BLOBS };
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
 		{ "blob-cache-size", required_argument, NULL, OPT_CACHE },
 		{ "blob-arena-size", required_argument, NULL, OPT_ARENA },
 		{ "max-blob-size", required_argument, NULL, OPT_MAX },
+		{ "blobs", required_argument, NULL, OPT_BLOBS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -797,6 +807,11 @@ int cmd_main(int argc, char **argv)
 			break;
 		case OPT_MAX:
 			st.max_blob = cf_opt_size("--max-blob-size", optarg);
+			break;
+		case OPT_BLOBS:
+			if (strcmp(optarg, "all") && strcmp(optarg, "modified"))
+				usage_error("--blobs: '%s' is neither 'modified' nor 'all'", optarg);
+			st.all_blobs = !strcmp(optarg, "all");
 			break;
 		case 'v':
 			st.verbose = 1;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
@@ -35,7 +36,7 @@
 
 static const char usage[] =
 "usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
-"               [--patience] [--minimal] [--exact-numstat]\n"
+"               [--patience] [--minimal] [--exact-numstat] [--keep-blobs]\n"
 "\n"
 "Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
 "change records: \"add\" and \"del\" and, for modifications, \"hunks\".\n"
@@ -47,6 +48,8 @@ static const char usage[] =
 "      --patience             use the patience diff algorithm\n"
 "      --minimal              spend extra time to find the smallest diff\n"
 "      --exact-numstat        add/del as git --numstat, not as the hunks sum\n"
+"      --keep-blobs           pass arena and blob records on (a later stage\n"
+"                             consumes them and releases the arena)\n"
 "      --progress             name the commit and file of a diff that takes over 5 s\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
@@ -165,6 +168,7 @@ struct stats {
 static struct batch batch;
 static struct arena_slot arenas[MAX_ARENAS];
 static int narenas;
+static int keep_blobs;		/* pass blobs on: a later stage releases them */
 static struct pool pool;
 static struct cf_diffcache *cache;
 static struct cf_writer out;
@@ -528,7 +532,7 @@ static void emit_batch(struct batch *b)
 			cf_diffcache_put(cache, &it->old_oid, &it->new_oid,
 					 item_hunks(b, it), it->nhunk);
 	}
-	for (int i = 0; i < narenas; i++) {
+	for (int i = 0; i < narenas && !keep_blobs; i++) {
 		struct arena_slot *s = &arenas[i];
 		if (s->release > s->released) {
 			cf_arena_release(s->a, s->release);
@@ -793,6 +797,37 @@ static void add_arena(const struct cf_record *rec)
 	arenas[narenas++].id = id;
 }
 
+/* Into a file (or /dev/null) no later stage can read the ring: release it here. */
+static int stdout_is_stream(void)
+{
+	struct stat st;
+
+	return !fstat(1, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+/* The arena record passed on names our descriptor: the producer may exit first. */
+static void add_relay(struct batch *b)
+{
+	const struct arena_slot *s = &arenas[narenas - 1];
+	struct item *it;
+	msgpack_packer pk;
+
+	CF_ALLOC_GROW(b->items, b->nr + 1, b->alloc);
+	it = &b->items[b->nr++];
+	memset(it, 0, sizeof(*it));
+	it->kind = ITEM_PASS;
+	it->store = -1;
+	it->raw = b->raw.len;
+	msgpack_packer_init(&pk, &b->raw, buf_write);
+	msgpack_pack_map(&pk, 5);
+	cf_pack_kv_str(&pk, "t", CF_REC_ARENA);
+	cf_pack_kv_u64(&pk, "v", 1);
+	cf_pack_kv_u64(&pk, "id", s->id);
+	cf_pack_kv_str(&pk, "path", cf_arena_relay_path(s->a));
+	cf_pack_kv_u64(&pk, "size", s->size);
+	it->raw_len = b->raw.len - it->raw;
+}
+
 static void add_blob(struct batch *b, const struct cf_record *rec)
 {
 	struct blob bl = { .arena = -1 };
@@ -852,6 +887,8 @@ static void read_stream(struct cf_reader *r)
 			add_change(b, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_BLOB)) {
 			add_blob(b, &rec);
+			if (keep_blobs)
+				add_pass(b, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_COMMIT)) {
 			if (b->commits >= batch_commits)
 				run_batch(b);
@@ -861,6 +898,8 @@ static void read_stream(struct cf_reader *r)
 			add_pass(b, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_ARENA)) {
 			add_arena(&rec);
+			if (keep_blobs)
+				add_relay(b);
 		} else {
 			add_pass(b, &rec);
 		}
@@ -889,8 +928,11 @@ static void free_all(void)
 {
 	struct batch *b = &batch;
 
-	for (int i = 0; i < narenas; i++)
+	for (int i = 0; i < narenas; i++) {
+		if (keep_blobs)
+			cf_arena_relay_wait(arenas[i].a);
 		cf_arena_detach(arenas[i].a);
+	}
 	free(b->items);
 	free(b->todo);
 	free(b->pending);
@@ -909,6 +951,7 @@ enum {
 	OPT_MINIMAL,
 	OPT_EXACT,
 	OPT_PROGRESS,
+	OPT_KEEP_BLOBS,
 };
 
 int cmd_main(int argc, char **argv)
@@ -922,6 +965,7 @@ int cmd_main(int argc, char **argv)
 		{ "minimal", no_argument, NULL, OPT_MINIMAL },
 		{ "exact-numstat", no_argument, NULL, OPT_EXACT },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
+		{ "keep-blobs", no_argument, NULL, OPT_KEEP_BLOBS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -958,6 +1002,9 @@ int cmd_main(int argc, char **argv)
 			break;
 		case OPT_PROGRESS:
 			progress = 1;
+			break;
+		case OPT_KEEP_BLOBS:
+			keep_blobs = stdout_is_stream();
 			break;
 		case 'v':
 			verbose = 1;

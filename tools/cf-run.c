@@ -39,7 +39,8 @@ static const char usage[] =
 "Runs the history pipeline over REPO (default \".\") and prints the analyzers'\n"
 "results as one document.\n"
 "\n"
-"  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history\n"
+"  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history,\n"
+"                             shotness\n"
 "                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
@@ -94,9 +95,24 @@ static const char *const known_analyzers[][2] = {
 	{ "devs", "cf-devs" },
 	{ "couples", "cf-couples" },
 	{ "file-history", "cf-file-history" },
+	{ "shotness", "cf-shotness" },
 	{ NULL, NULL },
 };
-#define KNOWN_ANALYZERS "burndown, devs, couples, file-history"
+#define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness"
+
+/* The analyzers that read cf-uastdiff's syntax records: it runs before them. */
+static int reads_syntax(const char *name)
+{
+	static const char *const names[] = { "shotness", "typos", "sentiment", "imports", "quality" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* The stages before the first analyzer: 4, or 5 with cf-uastdiff. */
+static int nr_head = 4;
 
 /* A NULL-terminated argument vector that owns its strings. */
 struct args {
@@ -587,6 +603,8 @@ static void stage_args(struct stage *s, const struct options *o)
 		size_arg(a, "--blob-cache-size", k->blob_cache_size);
 		size_arg(a, "--blob-arena-size", k->blob_arena_size);
 		push_all(a, &o->fid.blobload);
+		if (nr_head > 4)
+			args_push(a, "--blobs=all");
 		push_operand(a, o->repo, &dashdash);
 	} else if (!strcmp(s->name, "cf-diff")) {
 		args_pushf(a, "--workers", "%llu", (unsigned long long)k->workers);
@@ -596,9 +614,15 @@ static void stage_args(struct stage *s, const struct options *o)
 		/* cf-devs counts lines as git --numstat does (cf-diff(1)). */
 		if (selected(o, "devs"))
 			args_push(a, "--exact-numstat");
+		if (nr_head > 4)
+			args_push(a, "--keep-blobs");
 		/* The stage that may be slow on one file says so (cf/progress.h). */
 		if (o->progress > 0 || (!o->progress && isatty(2)))
 			args_push(a, "--progress");
+	} else if (!strcmp(s->name, "cf-uastdiff")) {
+		args_pushf(a, "--workers", "%llu", (unsigned long long)k->workers);
+		args_pushf(a, "--commit-batch-size", "%llu",
+			   (unsigned long long)k->commit_batch_size);
 	} else if (!strcmp(s->name, "cf-burndown")) {
 		if (o->granularity)
 			args_pushf(a, "--granularity", "%s", o->granularity);
@@ -672,6 +696,12 @@ static int build_stages(struct stage *stages, const struct options *o)
 	self_dir(&dir);
 	for (int i = 0; i < 4; i++)
 		stages[n++].name = head[i];
+	for (int i = 0; i < o->nr_analyzers; i++)
+		if (reads_syntax(o->analyzers[i])) {
+			stages[n++].name = "cf-uastdiff";
+			break;
+		}
+	nr_head = n;
 	for (int i = 0; i < o->nr_analyzers; i++)
 		stages[n++].name = known_analyzers[known_index(o->analyzers[i])][1];
 	stages[n++].name = "cf-reduce";
@@ -1346,14 +1376,14 @@ static void streaming_args(struct streaming *s, struct stage *stages, int n)
 	if (s->done)
 		args_insertf(&stages[0].args, "--resume-after", s->done);
 	args_insertf(&stages[0].args, "--chunk-size", s->chunk_size);
-	for (int i = 4; s->checkpointing && i < n - 1; i++) {
+	for (int i = nr_head; s->checkpointing && i < n - 1; i++) {
 		if (s->done) {
 			cf_buf_reset(&path);
-			cf_checkpoint_state_path(&s->cp, i - 4, s->cp.chunk, &path);
+			cf_checkpoint_state_path(&s->cp, i - nr_head, s->cp.chunk, &path);
 			args_insert(&stages[i].args, "--resume", path.buf);
 		}
 		cf_buf_reset(&path);
-		cf_checkpoint_analyzer_dir(&s->cp, i - 4, &path);
+		cf_checkpoint_analyzer_dir(&s->cp, i - nr_head, &path);
 		args_insert(&stages[i].args, "--state-dir", path.buf);
 	}
 	cf_buf_release(&path);

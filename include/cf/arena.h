@@ -71,4 +71,15 @@ const void *cf_arena_data(struct cf_arena *a, uint64_t off, uint64_t len);
 void cf_arena_release(struct cf_arena *a, uint64_t end);
 void cf_arena_detach(struct cf_arena *a);
 
+/*
+ * A consumer that passes the blob records on (cf-diff --keep-blobs) relays
+ * the region to a later consumer, which must not depend on the producer
+ * still running: it announces cf_arena_relay_path(), a /proc path to its own
+ * descriptor, in the arena record it passes on, and before detaching calls
+ * cf_arena_relay_wait(), which waits as cf_arena_destroy() does until a
+ * later consumer has attached (or cannot).  Flush standard output first.
+ */
+const char *cf_arena_relay_path(struct cf_arena *a);
+void cf_arena_relay_wait(struct cf_arena *a);
+
 #endif

@@ -118,6 +118,8 @@ struct cf_fs_analyzer {
 		       const struct cf_record *rec);
 	/* The current commit has no more changes (optional). */
 	void (*end_commit)(struct cf_fs_analyzer *a);
+	/* A record of any other type, e.g. "syntax" (optional); it is passed on after. */
+	void (*record)(struct cf_fs_analyzer *a, const struct cf_record *rec);
 	/* The analyzer's own state, one msgpack object, and reading it back. */
 	void (*pack_state)(msgpack_packer *pk, struct cf_fs_analyzer *a);
 	void (*unpack_state)(struct cf_fs_analyzer *a, const struct cf_state *st,

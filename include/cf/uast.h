@@ -107,6 +107,12 @@ const char *cf_uast_role_name(unsigned bit);	/* bit index < CF_ROLE_COUNT */
 
 struct cf_uast_parser *cf_uast_parser_new(void);
 void cf_uast_parser_free(struct cf_uast_parser *p);
+/*
+ * Keep the trees of files with syntax errors instead of refusing them (the
+ * constructs around an error may be missing): for history, where a C file
+ * that tree-sitter cannot parse cleanly (macros) should still give spans.
+ */
+void cf_uast_parser_tolerate(struct cf_uast_parser *p, int on);
 
 /* Files larger than this are refused (cf_uast_parse returns -1). */
 #define CF_UAST_DEFAULT_MAX_SIZE (16u << 20)

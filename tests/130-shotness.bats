@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# cf-shotness: units touched by each commit, from hunks mapped onto the
+# function spans of cf-uastdiff's syntax records.  The fixture edits one
+# function of a three-function file, renames a function, moves one, edits
+# two together and renames the file with an edit; every count is exact.
+
+load test_helper
+
+setup_file() {
+	export REPO="$BATS_FILE_TMPDIR/repo"
+	git_init "$REPO"
+	cd "$REPO"
+	printf 'def alpha():\n    return 1\n\n\ndef beta():\n    return 2\n\n\ndef gamma():\n    return 3\n' >m.py
+	git add m.py
+	commit_at "2024-01-01 10:00 +0000" Ann ann@x "add alpha, beta, gamma"
+	sed -i 's/return 2/return 22/' m.py
+	git add m.py
+	commit_at "2024-01-02 10:00 +0000" Ann ann@x "edit beta"
+	sed -i 's/def gamma/def delta/' m.py
+	git add m.py
+	commit_at "2024-01-03 10:00 +0000" Ann ann@x "rename gamma to delta"
+	printf 'def beta():\n    return 22\n\n\ndef delta():\n    return 3\n\n\ndef alpha():\n    return 1\n' >m.py
+	git add m.py
+	commit_at "2024-01-04 10:00 +0000" Ann ann@x "move alpha to the end"
+	sed -i 's/return 22/return 23/; s/return 3/return 33/' m.py
+	git add m.py
+	commit_at "2024-01-05 10:00 +0000" Ann ann@x "edit beta and delta"
+	git mv m.py n.py
+	sed -i 's/return 1$/return 11/' n.py
+	git add n.py
+	commit_at "2024-01-06 10:00 +0000" Ann ann@x "rename the file, edit alpha"
+	cat >"$BATS_FILE_TMPDIR/flat.py" <<'PY'
+import json, sys
+d = json.load(sys.stdin)["shotness"]
+u = d["units"]
+print("commits", d["commits"])
+for x in u:
+    print("unit", x["file"], x["kind"], x["name"], x["changes"], x["coupled"],
+          "%.4f" % x["hotness"])
+for c in d["couplings"]:
+    print("pair", u[c["a"]]["name"], u[c["b"]]["name"], c["co_changes"],
+          "%.4f" % c["strength"])
+PY
+}
+
+@test "cf-shotness: per-function changes and co-changes, renames and moves" {
+	run bash -c "cf-run history -a shotness -f json '$REPO' | python3 '$BATS_FILE_TMPDIR/flat.py'"
+	assert_success
+	# alpha: added, moved, edited after the file rename (the unit follows
+	# the file to n.py); beta: added, edited twice; gamma: added, renamed
+	# away (its def line is a deleted old line); delta: renamed to (a new
+	# unit), edited with beta.
+	assert_output "commits 6
+unit n.py function alpha 3 2 1.0000
+unit n.py function beta 3 3 1.0000
+unit n.py function delta 2 2 0.6667
+unit n.py function gamma 2 3 0.6667
+pair alpha beta 1 0.3333
+pair alpha gamma 1 0.3333
+pair beta delta 1 0.3333
+pair beta gamma 1 0.3333
+pair delta gamma 1 0.5000"
+}
+
+@test "cf-shotness: a move touches only the moved function" {
+	# The move alone: git's zero-context diff deletes alpha's lines at the
+	# top and inserts them at the end; beta and delta are untouched.
+	run bash -c "cf-run history -a shotness -f json --range HEAD~3..HEAD~2 '$REPO' |
+		python3 '$BATS_FILE_TMPDIR/flat.py'"
+	assert_success
+	assert_output "commits 1
+unit m.py function alpha 1 0 1.0000"
+}
+
+@test "cf-shotness: a resumed run gives the uninterrupted result" {
+	run resume_matches "$REPO" shotness cf-shotness
+	assert_success
+}
+
+@test "cf-shotness: a syntax record that does not follow its change is refused" {
+	run bash -c "printf '\x83\xa1t\xa6syntax\xa1v\x01\xa4path\xa1x' | cf-shotness"
+	assert_failure 3
+	assert_output --partial "must follow its change record"
+}
