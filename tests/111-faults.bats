@@ -90,19 +90,30 @@ EOF
 # start_run: cf-run on REPO in the background with small pipes, one worker;
 # sets pid.
 start_run() {
-	cf-run history -a burndown,devs -j 1 --buffer-size 1 --commit-batch-size 10 \
+	cf-run history -a burndown,devs -j 1 --buffer-size 1 --commit-batch-size 1 \
 		--blob-arena-size 64KiB "$REPO" >out 2>err &
 	pid=$!
 }
 
-# wait_stage NAME: sets REPLY to the pid of cf-run's stage NAME.
-wait_stage() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		REPLY=$(pgrep -P "$pid" -x "$1") && return 0
-		sleep 0.05
+# freeze_stages: waits for six of cf-run's seven stages (cf-revlist may be
+# done already) and stops them all at once; 1 if cf-run ended first.
+freeze_stages() {
+	local i kids
+	for ((i = 0; i < 3000; i++)); do
+		kids=$(pgrep -P "$pid")
+		if (($(wc -w <<<"$kids") >= 6)); then
+			kill -STOP $kids 2>/dev/null && return 0
+			thaw_stages	# some had just ended: the run is ending
+			return 1
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.01
 	done
-	fail "no stage $1 under cf-run"
+	fail "cf-run did not start its stages"
+}
+
+thaw_stages() {
+	kill -CONT $(pgrep -P "$pid") 2>/dev/null || true
 }
 
 # finish_run STATUS: waits for cf-run (60 s at most), checks its status,
@@ -123,34 +134,34 @@ finish_run() {
 }
 
 @test "SIGINT and SIGTERM to cf-run: its stages end, nothing is printed or left" {
-	local sig st
+	local sig try
 	for sig in INT TERM; do
-		start_run
-		wait_stage cf-diff
-		kill -STOP "$REPLY"	# keeps the pipeline full and busy
-		wait_stage cf-reduce
+		for ((try = 0; try < 5; try++)); do
+			start_run
+			freeze_stages && break
+			finish_run 0	# it was too quick for us: once more
+		done
+		((try < 5)) || fail "cf-run always ended before its stages could be seen"
 		kill -"$sig" "$pid"
-		kill -CONT "$(pgrep -P "$pid" -x cf-diff)" 2>/dev/null || true
-		st=$((128 + $(kill -l "$sig")))
-		finish_run "$st"
+		thaw_stages
+		finish_run $((128 + $(kill -l "$sig")))
 	done
 }
 
-# kill_stage NAME: as soon as stage NAME runs, stops every stage, kills
-# NAME with SIGKILL and lets the others go on.  Returns 1 when NAME had
-# already ended by itself (then nothing is killed).
+# kill_stage NAME: with every stage stopped, kills NAME with SIGKILL and
+# lets the others go on.  Returns 1 when NAME had already ended by itself
+# (then nothing is killed).
 kill_stage() {
-	local victim p state
-	wait_stage "$1"
-	victim=$REPLY
-	kill -STOP $(pgrep -P "$pid") 2>/dev/null
+	local victim state
+	freeze_stages || return 1
+	victim=$(pgrep -P "$pid" -x "$1")
 	state=$(awk '{ print $3 }' "/proc/$victim/stat" 2>/dev/null)
-	if [[ -z $state || $state == Z ]]; then
-		kill -CONT $(pgrep -P "$pid") 2>/dev/null
+	if [[ -z $victim || -z $state || $state == Z ]]; then
+		thaw_stages
 		return 1
 	fi
 	kill -KILL "$victim"
-	kill -CONT $(pgrep -P "$pid") 2>/dev/null
+	thaw_stages
 	return 0
 }
 
@@ -158,12 +169,12 @@ kill_stage() {
 	local stages=(cf-revlist cf-treediff cf-blobload cf-diff cf-burndown cf-devs cf-reduce)
 	local i try
 	for ((i = 0; i < ${#stages[@]}; i++)); do
-		for ((try = 0; try < 5; try++)); do
+		for ((try = 0; try < 10; try++)); do
 			start_run
 			kill_stage "${stages[i]}" && break
 			finish_run 0	# it was too quick for us: once more
 		done
-		((try < 5)) || fail "${stages[i]} always ended before it could be killed"
+		((try < 10)) || fail "${stages[i]} always ended before it could be killed"
 		finish_run 1
 		run grep -c "^cf-run: fatal: stage $((i + 1)) (${stages[i]}) was killed by signal 9 (Killed)\$" err
 		assert_equal "${stages[i]}: $output" "${stages[i]}: 1"
