@@ -40,7 +40,7 @@ static const char usage[] =
 "results as one document.\n"
 "\n"
 "  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history,\n"
-"                             shotness\n"
+"                             shotness, typos\n"
 "                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
@@ -96,9 +96,10 @@ static const char *const known_analyzers[][2] = {
 	{ "couples", "cf-couples" },
 	{ "file-history", "cf-file-history" },
 	{ "shotness", "cf-shotness" },
+	{ "typos", "cf-typos" },
 	{ NULL, NULL },
 };
-#define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness"
+#define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness, typos"
 
 /* The analyzers that read cf-uastdiff's syntax records: it runs before them. */
 static int reads_syntax(const char *name)
