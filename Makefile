@@ -89,6 +89,7 @@ $(BIN)/cf-%: $(BUILD)/tools/cf-%.o $(LIBCF)
 	$(CC) $(ALL_CFLAGS) $< $(LIBCF) $(LDLIBS) -o $@
 
 include mk/treesitter.mk
+include mk/vader.mk
 
 $(BIN)/codefang: $(BIN)/cf-run
 	ln -sf cf-run $@

@@ -40,7 +40,7 @@ static const char usage[] =
 "results as one document.\n"
 "\n"
 "  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history,\n"
-"                             shotness, typos\n"
+"                             shotness, typos, sentiment\n"
 "                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
@@ -97,9 +97,11 @@ static const char *const known_analyzers[][2] = {
 	{ "file-history", "cf-file-history" },
 	{ "shotness", "cf-shotness" },
 	{ "typos", "cf-typos" },
+	{ "sentiment", "cf-sentiment" },
 	{ NULL, NULL },
 };
-#define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness, typos"
+#define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness, typos, " \
+	"sentiment"
 
 /* The analyzers that read cf-uastdiff's syntax records: it runs before them. */
 static int reads_syntax(const char *name)
