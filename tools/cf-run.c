@@ -40,7 +40,7 @@ static const char usage[] =
 "results as one document.\n"
 "\n"
 "  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history,\n"
-"                             shotness, typos, sentiment\n"
+"                             shotness, typos, sentiment, imports\n"
 "                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
@@ -98,10 +98,11 @@ static const char *const known_analyzers[][2] = {
 	{ "shotness", "cf-shotness" },
 	{ "typos", "cf-typos" },
 	{ "sentiment", "cf-sentiment" },
+	{ "imports", "cf-imports" },
 	{ NULL, NULL },
 };
 #define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness, typos, " \
-	"sentiment"
+	"sentiment, imports"
 
 /* The analyzers that read cf-uastdiff's syntax records: it runs before them. */
 static int reads_syntax(const char *name)
