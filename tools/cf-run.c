@@ -40,7 +40,7 @@ static const char usage[] =
 "results as one document.\n"
 "\n"
 "  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history,\n"
-"                             shotness, typos, sentiment, imports\n"
+"                             shotness, typos, sentiment, imports, quality\n"
 "                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
@@ -99,10 +99,11 @@ static const char *const known_analyzers[][2] = {
 	{ "typos", "cf-typos" },
 	{ "sentiment", "cf-sentiment" },
 	{ "imports", "cf-imports" },
+	{ "quality", "cf-quality" },
 	{ NULL, NULL },
 };
 #define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness, typos, " \
-	"sentiment, imports"
+	"sentiment, imports, quality"
 
 /* The analyzers that read cf-uastdiff's syntax records: it runs before them. */
 static int reads_syntax(const char *name)

@@ -1,0 +1,338 @@
+/*
+ * cf-quality: how the code people touch measures, tick by tick.  Every file
+ * a commit adds, modifies or renames with edits brings the static metrics
+ * of its new version (cf-uastdiff's "metrics", as cf-static counts them);
+ * per tick, each metric's mean, median, 95th percentile and maximum over
+ * those files.  Passes every record through and appends one "quality"
+ * result (schema 1, cf-quality(1)).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cf/alloc.h"
+#include "cf/fileset.h"
+#include "cf/record.h"
+#include "cf/syntax.h"
+#include "cf/tool.h"
+#include "cf/usage.h"
+#include "cf/writer.h"
+
+static const char usage[] =
+"usage: cf-quality [--state-dir DIR] [--resume FILE]\n"
+"\n"
+"Reads a stream with syntax records (after cf-uastdiff), passes it through and\n"
+"appends a \"quality\" result: per tick, statistics of the static metrics\n"
+"(complexity, Halstead volume, comments, documentation, cohesion) of the files\n"
+"changed.\n"
+"\n"
+"      --state-dir DIR  save the state there at every barrier\n"
+"      --resume FILE    start from a saved state\n"
+"  -h, --help           show this help\n";
+
+enum { M_CYCLOMATIC, M_COGNITIVE, M_MAX_CYCLOMATIC, M_VOLUME, M_COMMENT_DENSITY,
+       M_DOC_COVERAGE, M_COHESION, NR_METRICS };
+
+static const char *const metric_names[NR_METRICS] = {
+	"cyclomatic", "cognitive", "max_cyclomatic", "volume", "comment_density",
+	"doc_coverage", "cohesion",
+};
+
+enum { S_MEAN, S_MEDIAN, S_P95, S_MAX, NR_STATS };
+
+struct tick_q {
+	uint64_t tick, files;
+	uint64_t n[NR_METRICS];
+	double stat[NR_METRICS][NR_STATS];
+};
+
+struct values {
+	double *v;
+	size_t nr, alloc;
+};
+
+struct quality {
+	struct cf_fs_analyzer a;	/* first: the callbacks get &a */
+	uint64_t tick;
+	struct tick_q *ticks;		/* finished ticks */
+	size_t nr_ticks, alloc_ticks;
+	int open;			/* the current tick has files */
+	uint64_t open_tick, open_files;
+	struct values cur[NR_METRICS];	/* the current tick's values */
+};
+
+static int cmp_double(const void *a_, const void *b_)
+{
+	double a = *(const double *)a_, b = *(const double *)b_;
+	return a < b ? -1 : a > b;
+}
+
+/* Linear interpolation at p * (n - 1) of sorted values. */
+static double percentile(const double *v, size_t n, double p)
+{
+	double x = p * (n - 1);
+	size_t i = (size_t)x;
+
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (x - i) * (v[i + 1] - v[i]);
+}
+
+static void finish_tick(struct quality *q)
+{
+	struct tick_q *t;
+
+	if (!q->open)
+		return;
+	CF_ALLOC_GROW(q->ticks, q->nr_ticks + 1, q->alloc_ticks);
+	t = &q->ticks[q->nr_ticks++];
+	memset(t, 0, sizeof(*t));
+	t->tick = q->open_tick;
+	t->files = q->open_files;
+	for (int m = 0; m < NR_METRICS; m++) {
+		struct values *vs = &q->cur[m];
+		double sum = 0;
+		t->n[m] = vs->nr;
+		if (!vs->nr)
+			continue;
+		qsort(vs->v, vs->nr, sizeof(*vs->v), cmp_double);
+		for (size_t i = 0; i < vs->nr; i++)
+			sum += vs->v[i];
+		t->stat[m][S_MEAN] = sum / vs->nr;
+		t->stat[m][S_MEDIAN] = percentile(vs->v, vs->nr, 0.5);
+		t->stat[m][S_P95] = percentile(vs->v, vs->nr, 0.95);
+		t->stat[m][S_MAX] = vs->v[vs->nr - 1];
+		vs->nr = 0;
+	}
+	q->open = 0;
+	q->open_files = 0;
+}
+
+static void on_commit(struct cf_fs_analyzer *a, const struct cf_record *rec)
+{
+	struct quality *q = (struct quality *)a;
+
+	q->tick = cf_rec_u64(rec, "tick");
+	if (q->open && q->tick < q->open_tick)
+		cf_rec_die(rec, "tick %llu after tick %llu", (unsigned long long)q->tick,
+			   (unsigned long long)q->open_tick);
+	if (q->open && q->tick != q->open_tick)
+		finish_tick(q);
+}
+
+static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
+		      const struct cf_record *rec)
+{
+	(void)a;
+	(void)ch;
+	(void)rec;
+}
+
+static void add_value(struct quality *q, int m, double v)
+{
+	struct values *vs = &q->cur[m];
+
+	CF_ALLOC_GROW(vs->v, vs->nr + 1, vs->alloc);
+	vs->v[vs->nr++] = v;
+}
+
+static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
+{
+	struct quality *q = (struct quality *)a;
+	const msgpack_object *side, *m;
+	double code, comments, funcs, classes;
+
+	if (!cf_rec_is(rec, CF_REC_SYNTAX))
+		return;
+	side = cf_syntax_side(rec, "new");
+	m = side ? cf_obj_get(side, "metrics") : NULL;
+	if (!m)
+		return;
+	if (m->type != MSGPACK_OBJECT_MAP)
+		cf_rec_die(rec, "'metrics' must be a map");
+	if (!q->open) {
+		q->open = 1;
+		q->open_tick = q->tick;
+	}
+	q->open_files++;
+	add_value(q, M_CYCLOMATIC, cf_syntax_num(rec, m, "cyclomatic"));
+	add_value(q, M_COGNITIVE, cf_syntax_num(rec, m, "cognitive"));
+	add_value(q, M_MAX_CYCLOMATIC, cf_syntax_num(rec, m, "max_cyclomatic"));
+	add_value(q, M_VOLUME, cf_syntax_num(rec, m, "volume"));
+	code = cf_syntax_num(rec, m, "code_lines");
+	comments = cf_syntax_num(rec, m, "comment_lines");
+	if (code + comments > 0)
+		add_value(q, M_COMMENT_DENSITY, comments / (code + comments));
+	funcs = cf_syntax_num(rec, m, "functions");
+	if (funcs > 0)
+		add_value(q, M_DOC_COVERAGE, cf_syntax_num(rec, m, "documented") / funcs);
+	classes = cf_syntax_num(rec, m, "classes");
+	if (classes > 0)
+		add_value(q, M_COHESION, cf_syntax_num(rec, m, "cohesive_classes") / classes);
+}
+
+static double round4(double v)
+{
+	return round(v * 10000) / 10000;
+}
+
+static void pack_tick(msgpack_packer *pk, const struct tick_q *t)
+{
+	uint32_t present = 0;
+
+	for (int m = 0; m < NR_METRICS; m++)
+		present += !!t->n[m];
+	msgpack_pack_map(pk, 2 + present);
+	cf_pack_kv_u64(pk, "files", t->files);
+	for (int m = 0; m < NR_METRICS; m++) {
+		if (!t->n[m])
+			continue;
+		cf_pack_str(pk, metric_names[m]);
+		msgpack_pack_map(pk, 5);
+		cf_pack_kv_f64(pk, "max", round4(t->stat[m][S_MAX]));
+		cf_pack_kv_f64(pk, "mean", round4(t->stat[m][S_MEAN]));
+		cf_pack_kv_f64(pk, "median", round4(t->stat[m][S_MEDIAN]));
+		cf_pack_kv_u64(pk, "n", t->n[m]);
+		cf_pack_kv_f64(pk, "p95", round4(t->stat[m][S_P95]));
+	}
+	cf_pack_kv_u64(pk, "tick", t->tick);
+}
+
+static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct quality *q = (struct quality *)a;
+	uint64_t files = 0;
+
+	finish_tick(q);
+	for (size_t i = 0; i < q->nr_ticks; i++)
+		files += q->ticks[i].files;
+	msgpack_pack_map(pk, 2);
+	cf_pack_str(pk, "ticks");
+	msgpack_pack_array(pk, q->nr_ticks);
+	for (size_t i = 0; i < q->nr_ticks; i++)
+		pack_tick(pk, &q->ticks[i]);
+	cf_pack_kv_u64(pk, "total_files", files);
+}
+
+/* ---- checkpoints: finished ticks as they are, the open tick's raw values ---- */
+
+static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct quality *q = (struct quality *)a;
+
+	msgpack_pack_map(pk, 2);
+	cf_pack_str(pk, "ticks");
+	msgpack_pack_array(pk, q->nr_ticks);
+	for (size_t i = 0; i < q->nr_ticks; i++) {
+		const struct tick_q *t = &q->ticks[i];
+		msgpack_pack_array(pk, 2 + 2 * NR_METRICS);
+		cf_pack_u64(pk, t->tick);
+		cf_pack_u64(pk, t->files);
+		for (int m = 0; m < NR_METRICS; m++) {
+			cf_pack_u64(pk, t->n[m]);
+			msgpack_pack_array(pk, NR_STATS);
+			for (int s = 0; s < NR_STATS; s++)
+				cf_pack_f64(pk, t->stat[m][s]);
+		}
+	}
+	cf_pack_str(pk, "open");
+	if (!q->open) {
+		msgpack_pack_nil(pk);
+		return;
+	}
+	msgpack_pack_array(pk, 2 + NR_METRICS);
+	cf_pack_u64(pk, q->open_tick);
+	cf_pack_u64(pk, q->open_files);
+	for (int m = 0; m < NR_METRICS; m++) {
+		msgpack_pack_array(pk, q->cur[m].nr);
+		for (size_t i = 0; i < q->cur[m].nr; i++)
+			cf_pack_f64(pk, q->cur[m].v[i]);
+	}
+}
+
+static double state_f64(const struct cf_state *st, const msgpack_object *o)
+{
+	if (o->type != MSGPACK_OBJECT_FLOAT64 && o->type != MSGPACK_OBJECT_FLOAT32)
+		cf_state_die(st, "a statistic must be a float");
+	return o->via.f64;
+}
+
+static const msgpack_object *state_tuple(const struct cf_state *st, const msgpack_object *o,
+					 uint32_t n, const char *what)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != n)
+		cf_state_die(st, "%s must be an array of %u", what, n);
+	return o->via.array.ptr;
+}
+
+static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
+			 const msgpack_object *o)
+{
+	struct quality *q = (struct quality *)a;
+	const msgpack_object *v, *open;
+	uint32_t n;
+
+	v = cf_state_array(st, o, "ticks", &n);
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *e = state_tuple(st, &v[i], 2 + 2 * NR_METRICS, "a tick");
+		struct tick_q *t;
+		CF_ALLOC_GROW(q->ticks, q->nr_ticks + 1, q->alloc_ticks);
+		t = &q->ticks[q->nr_ticks++];
+		t->tick = cf_fs_state_u64(st, &e[0], UINT64_MAX);
+		t->files = cf_fs_state_u64(st, &e[1], UINT64_MAX);
+		for (int m = 0; m < NR_METRICS; m++) {
+			const msgpack_object *s = state_tuple(st, &e[3 + 2 * m], NR_STATS, "statistics");
+			t->n[m] = cf_fs_state_u64(st, &e[2 + 2 * m], UINT64_MAX);
+			for (int k = 0; k < NR_STATS; k++)
+				t->stat[m][k] = state_f64(st, &s[k]);
+		}
+	}
+	open = cf_obj_get(o, "open");
+	if (!open || open->type == MSGPACK_OBJECT_NIL)
+		return;
+	v = state_tuple(st, open, 2 + NR_METRICS, "the open tick");
+	q->open = 1;
+	q->open_tick = cf_fs_state_u64(st, &v[0], UINT64_MAX);
+	q->open_files = cf_fs_state_u64(st, &v[1], UINT64_MAX);
+	for (int m = 0; m < NR_METRICS; m++) {
+		const msgpack_object *vals = &v[2 + m];
+		if (vals->type != MSGPACK_OBJECT_ARRAY)
+			cf_state_die(st, "values must be an array");
+		for (uint32_t i = 0; i < vals->via.array.size; i++)
+			add_value(q, m, state_f64(st, &vals->via.array.ptr[i]));
+	}
+}
+
+int cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CF_FS_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct quality q = { 0 };
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			cf_usage_exit(usage);
+		if (!cf_fs_option(&q.a, opt, optarg))
+			cf_usage_bad(usage);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	q.a.name = "quality";
+	q.a.schema = 1;
+	q.a.commit = on_commit;
+	q.a.change = on_change;
+	q.a.record = on_record;
+	q.a.pack_state = pack_state;
+	q.a.unpack_state = unpack_state;
+	q.a.pack_result = pack_result;
+	cf_fs_main(&q.a);
+	for (int m = 0; m < NR_METRICS; m++)
+		free(q.cur[m].v);
+	free(q.ticks);
+	cf_fileset_release(&q.a.fs);
+	return 0;
+}
