@@ -140,7 +140,7 @@ OUT
 
 @test "usage errors exit 2 and name the flag" {
 	run -2 --separate-stderr cf-run history -a burndown,coupels .
-	assert_equal "$stderr" "cf-run: usage: -a: unknown analyzer 'coupels' (known: burndown, devs, couples, file-history, shotness, typos, sentiment, imports, quality)
+	assert_equal "$stderr" "cf-run: usage: -a: unknown analyzer 'coupels' (known: burndown, devs, couples, file-history, shotness, typos, sentiment, imports, quality, anomaly)
 Try 'cf-run -h' for more information."
 	run -2 --separate-stderr cf-run history --blob-cache-size 12XB .
 	assert_equal "${stderr%%$'\n'*}" "cf-run: usage: --blob-cache-size: not a size: '12XB' (examples: 4096, 500MB, 256MiB, 1GiB)"

@@ -40,7 +40,7 @@ static const char usage[] =
 "results as one document.\n"
 "\n"
 "  -a, --analyzers LIST       comma-separated: burndown, devs, couples, file-history,\n"
-"                             shotness, typos, sentiment, imports, quality\n"
+"                             shotness, typos, sentiment, imports, quality, anomaly\n"
 "                             (default burndown)\n"
 "  -f, --format FMT           json (default), yaml, text, plot (HTML) or msgpack\n"
 "  -o, --output FILE          write FILE atomically instead of standard output\n"
@@ -100,10 +100,11 @@ static const char *const known_analyzers[][2] = {
 	{ "sentiment", "cf-sentiment" },
 	{ "imports", "cf-imports" },
 	{ "quality", "cf-quality" },
+	{ "anomaly", "cf-anomaly" },
 	{ NULL, NULL },
 };
 #define KNOWN_ANALYZERS "burndown, devs, couples, file-history, shotness, typos, " \
-	"sentiment, imports, quality"
+	"sentiment, imports, quality, anomaly"
 
 /* The analyzers that read cf-uastdiff's syntax records: it runs before them. */
 static int reads_syntax(const char *name)

@@ -1,0 +1,332 @@
+/*
+ * cf-anomaly: ticks that stand out from the ones before them.  Per tick
+ * with commits it computes its own series from the commit and change
+ * records (churn = lines added + removed, files changed, languages touched,
+ * authors) and scores each value against the trailing window of the
+ * previous --anomaly-window ticks: z = (x - mean) / sigma, population sigma,
+ * the current tick excluded.  A tick is an anomaly when some |z| exceeds
+ * --anomaly-threshold.  Passes every record through and appends one
+ * "anomaly" result (schema 1, cf-anomaly(1)).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cf/alloc.h"
+#include "cf/fileset.h"
+#include "cf/lang.h"
+#include "cf/record.h"
+#include "cf/size.h"
+#include "cf/tool.h"
+#include "cf/usage.h"
+#include "cf/writer.h"
+
+static const char usage[] =
+"usage: cf-anomaly [--anomaly-window N] [--anomaly-threshold Z]\n"
+"                  [--state-dir DIR] [--resume FILE]\n"
+"\n"
+"Reads a stream with line counts (after cf-diff), passes it through and\n"
+"appends an \"anomaly\" result: per tick churn, files, languages and authors,\n"
+"their z-scores against the preceding ticks, and the ticks that stand out.\n"
+"\n"
+"      --anomaly-window N     ticks before each one it is compared with (20)\n"
+"      --anomaly-threshold Z  |z| above which a tick is an anomaly (2.0)\n"
+"      --state-dir DIR        save the state there at every barrier\n"
+"      --resume FILE          start from a saved state\n"
+"  -h, --help                 show this help\n";
+
+enum { S_CHURN, S_FILES, S_LANGUAGES, S_AUTHORS, NR_SERIES };
+
+static const char *const series_names[NR_SERIES] = {
+	"churn", "files", "languages", "authors",
+};
+
+struct tick_a {
+	uint64_t tick;
+	uint64_t v[NR_SERIES];
+};
+
+struct anomaly {
+	struct cf_fs_analyzer a;	/* first: the callbacks get &a */
+	uint64_t window;
+	double threshold;
+	struct tick_a *ticks;		/* the last is the open tick */
+	size_t nr_ticks, alloc_ticks;
+	uint32_t *authors;		/* the open tick's, distinct */
+	size_t nr_authors, alloc_authors;
+	unsigned char *langs;		/* per language id: touched in the open tick */
+};
+
+static void on_commit(struct cf_fs_analyzer *a, const struct cf_record *rec)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	uint64_t tick = cf_rec_u64(rec, "tick");
+	struct tick_a *t = an->nr_ticks ? &an->ticks[an->nr_ticks - 1] : NULL;
+	uint32_t who = a->fs.cur_person;
+
+	if (t && tick < t->tick)
+		cf_rec_die(rec, "tick %llu after tick %llu", (unsigned long long)tick,
+			   (unsigned long long)t->tick);
+	if (!t || tick != t->tick) {
+		CF_ALLOC_GROW(an->ticks, an->nr_ticks + 1, an->alloc_ticks);
+		t = &an->ticks[an->nr_ticks++];
+		memset(t, 0, sizeof(*t));
+		t->tick = tick;
+		an->nr_authors = 0;
+		memset(an->langs, 0, cf_lang_count());
+	}
+	for (size_t i = 0; i < an->nr_authors; i++)
+		if (an->authors[i] == who)
+			return;
+	CF_ALLOC_GROW(an->authors, an->nr_authors + 1, an->alloc_authors);
+	an->authors[an->nr_authors++] = who;
+	t->v[S_AUTHORS]++;
+}
+
+static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
+		      const struct cf_record *rec)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	struct tick_a *t;
+	uint64_t add, del, changed;
+	size_t len;
+	const char *path = cf_rec_str(rec, "path", &len);
+	unsigned lang = cf_lang_id(path, len);
+
+	(void)ch;
+	if (!an->nr_ticks)
+		cf_rec_die(rec, "change before any commit");
+	t = &an->ticks[an->nr_ticks - 1];
+	cf_fs_lines(rec, &add, &del, &changed);
+	if (add > UINT64_MAX / 4 || del > UINT64_MAX / 4 || t->v[S_CHURN] > UINT64_MAX / 2)
+		cf_rec_die(rec, "line counts overflow");
+	t->v[S_CHURN] += add + del;
+	t->v[S_FILES]++;
+	if (!an->langs[lang]) {
+		an->langs[lang] = 1;
+		t->v[S_LANGUAGES]++;
+	}
+}
+
+/* The z-score of tick i in series s; 0 when it cannot be told, *inf when sigma is 0. */
+static int zscore(const struct anomaly *an, size_t i, int s, double *z)
+{
+	size_t from = i > an->window ? i - an->window : 0, n = i - from;
+	double mean = 0, var = 0, x = an->ticks[i].v[s];
+
+	if (n < 2)
+		return 0;
+	for (size_t k = from; k < i; k++)
+		mean += an->ticks[k].v[s];
+	mean /= n;
+	for (size_t k = from; k < i; k++)
+		var += (an->ticks[k].v[s] - mean) * (an->ticks[k].v[s] - mean);
+	var /= n;
+	if (var == 0) {
+		*z = x == mean ? 0 : x > mean ? INFINITY : -INFINITY;
+		return 1;
+	}
+	*z = (x - mean) / sqrt(var);
+	return 1;
+}
+
+static double round4(double v)
+{
+	return round(v * 10000) / 10000;
+}
+
+static void pack_z(msgpack_packer *pk, int ok, double z)
+{
+	if (!ok || isinf(z))
+		msgpack_pack_nil(pk);
+	else
+		cf_pack_f64(pk, round4(z));
+}
+
+static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i)
+{
+	const struct tick_a *t = &an->ticks[i];
+	double z[NR_SERIES], max = 0;
+	int ok[NR_SERIES], flagged = 0;
+
+	for (int s = 0; s < NR_SERIES; s++) {
+		z[s] = 0;
+		ok[s] = zscore(an, i, s, &z[s]);
+		if (ok[s] && fabs(z[s]) > an->threshold)
+			flagged = 1;
+		if (ok[s] && fabs(z[s]) > max)
+			max = fabs(z[s]);
+	}
+	msgpack_pack_map(pk, 3 + NR_SERIES + 1);
+	cf_pack_kv_bool(pk, "anomaly", flagged);
+	for (int s = 0; s < NR_SERIES; s++)
+		cf_pack_kv_u64(pk, series_names[s], t->v[s]);
+	cf_pack_str(pk, "max_abs_z");
+	pack_z(pk, 1, max);
+	cf_pack_kv_u64(pk, "tick", t->tick);
+	cf_pack_str(pk, "z");
+	msgpack_pack_map(pk, NR_SERIES);
+	for (int s = 0; s < NR_SERIES; s++) {
+		cf_pack_str(pk, series_names[s]);
+		pack_z(pk, ok[s], z[s]);
+	}
+}
+
+static int is_anomaly(const struct anomaly *an, size_t i)
+{
+	for (int s = 0; s < NR_SERIES; s++) {
+		double z;
+		if (zscore(an, i, s, &z) && fabs(z) > an->threshold)
+			return 1;
+	}
+	return 0;
+}
+
+static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	size_t nr = 0;
+
+	for (size_t i = 0; i < an->nr_ticks; i++)
+		nr += is_anomaly(an, i);
+	msgpack_pack_map(pk, 4);
+	cf_pack_str(pk, "anomalies");
+	msgpack_pack_array(pk, nr);
+	for (size_t i = 0; i < an->nr_ticks; i++)
+		if (is_anomaly(an, i))
+			cf_pack_u64(pk, an->ticks[i].tick);
+	cf_pack_kv_f64(pk, "threshold", an->threshold);
+	cf_pack_str(pk, "ticks");
+	msgpack_pack_array(pk, an->nr_ticks);
+	for (size_t i = 0; i < an->nr_ticks; i++)
+		pack_tick(pk, an, i);
+	cf_pack_kv_u64(pk, "window", an->window);
+}
+
+/* ---- checkpoints: {ticks: [[tick, churn, files, languages, authors]], authors, langs} ---- */
+
+static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	uint32_t nl = 0;
+
+	for (unsigned l = 0; l < cf_lang_count(); l++)
+		nl += an->langs[l];
+	msgpack_pack_map(pk, 3);
+	cf_pack_str(pk, "ticks");
+	msgpack_pack_array(pk, an->nr_ticks);
+	for (size_t i = 0; i < an->nr_ticks; i++) {
+		msgpack_pack_array(pk, 1 + NR_SERIES);
+		cf_pack_u64(pk, an->ticks[i].tick);
+		for (int s = 0; s < NR_SERIES; s++)
+			cf_pack_u64(pk, an->ticks[i].v[s]);
+	}
+	cf_pack_str(pk, "authors");
+	msgpack_pack_array(pk, an->nr_authors);
+	for (size_t i = 0; i < an->nr_authors; i++)
+		cf_pack_u64(pk, an->authors[i]);
+	cf_pack_str(pk, "langs");
+	msgpack_pack_array(pk, nl);
+	for (unsigned l = 0; l < cf_lang_count(); l++)
+		if (an->langs[l])
+			cf_pack_str(pk, cf_lang_name(l));
+}
+
+static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
+			 const msgpack_object *o)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	const msgpack_object *v;
+	uint32_t n;
+
+	v = cf_state_array(st, o, "ticks", &n);
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *e = v[i].via.array.ptr;
+		struct tick_a *t;
+		if (v[i].type != MSGPACK_OBJECT_ARRAY || v[i].via.array.size != 1 + NR_SERIES)
+			cf_state_die(st, "a tick must be an array of %d", 1 + NR_SERIES);
+		CF_ALLOC_GROW(an->ticks, an->nr_ticks + 1, an->alloc_ticks);
+		t = &an->ticks[an->nr_ticks++];
+		t->tick = cf_fs_state_u64(st, &e[0], UINT64_MAX);
+		for (int s = 0; s < NR_SERIES; s++)
+			t->v[s] = cf_fs_state_u64(st, &e[1 + s], UINT64_MAX / 4);
+	}
+	v = cf_state_array(st, o, "authors", &n);
+	if (n && !an->nr_ticks)
+		cf_state_die(st, "authors without a tick");
+	for (uint32_t i = 0; i < n; i++) {
+		CF_ALLOC_GROW(an->authors, an->nr_authors + 1, an->alloc_authors);
+		an->authors[an->nr_authors++] = cf_fs_state_u64(st, &v[i], UINT32_MAX);
+	}
+	v = cf_state_array(st, o, "langs", &n);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len;
+		const char *name = cf_state_bytes(st, &v[i], "a language", &len);
+		unsigned l;
+		for (l = 0; l < cf_lang_count(); l++)
+			if (strlen(cf_lang_name(l)) == len && !memcmp(cf_lang_name(l), name, len))
+				break;
+		if (l == cf_lang_count())
+			cf_state_die(st, "unknown language '%.*s'", (int)(len > 64 ? 64 : len), name);
+		an->langs[l] = 1;
+	}
+}
+
+enum { OPT_WINDOW = 256, OPT_THRESHOLD };
+
+static double parse_threshold(const char *arg)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (!*arg || *end || !(v >= 0.1 && v <= 1000))
+		usage_error("--anomaly-threshold: '%s' is not a number from 0.1 to 1000", arg);
+	return v;
+}
+
+int cmd_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "anomaly-window", required_argument, NULL, OPT_WINDOW },
+		{ "anomaly-threshold", required_argument, NULL, OPT_THRESHOLD },
+		CF_FS_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct anomaly an = { 0 };
+	int opt;
+
+	an.window = 20;
+	an.threshold = 2.0;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_WINDOW:
+			an.window = cf_opt_uint("--anomaly-window", optarg, 2, 100000);
+			break;
+		case OPT_THRESHOLD:
+			an.threshold = parse_threshold(optarg);
+			break;
+		case 'h':
+			cf_usage_exit(usage);
+		default:
+			if (!cf_fs_option(&an.a, opt, optarg))
+				cf_usage_bad(usage);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	an.langs = xcalloc(cf_lang_count(), 1);
+	an.a.name = "anomaly";
+	an.a.schema = 1;
+	an.a.commit = on_commit;
+	an.a.change = on_change;
+	an.a.pack_state = pack_state;
+	an.a.unpack_state = unpack_state;
+	an.a.pack_result = pack_result;
+	cf_fs_main(&an.a);
+	free(an.ticks);
+	free(an.authors);
+	free(an.langs);
+	cf_fileset_release(&an.a.fs);
+	return 0;
+}
