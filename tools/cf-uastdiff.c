@@ -504,7 +504,8 @@ static void pack_pairs(struct worker *w, const struct batch *b, const struct ite
 	collect_idents(w, &w->old, w->changed, nold);
 	if (nr) {
 		oid = xcalloc(w->nr_idents ? w->nr_idents : 1, sizeof(*oid));
-		memcpy(oid, w->idents, w->nr_idents * sizeof(*oid));
+		if (w->nr_idents)
+			memcpy(oid, w->idents, w->nr_idents * sizeof(*oid));
 		nr_oid = w->nr_idents;
 	}
 	grow_changed(w, nold > nnew ? nold : nnew);
