@@ -87,7 +87,9 @@ bounded() {
 }
 
 @test "fuzz crash: a state file claiming a 3 GB string is refused without allocating it" {
-	run --separate-stderr bash -c 'ulimit -v 400000 2>/dev/null; cf-burndown --resume "$1" </dev/null' \
+	# The address-space cap proves nothing is allocated; ASan's shadow memory cannot live under it.
+	run --separate-stderr bash -c 'ldd "$(command -v cf-burndown)" | grep -q libasan ||
+		ulimit -v 400000 2>/dev/null; cf-burndown --resume "$1" </dev/null' \
 		state "$CRASHES/state-burndown-huge-length"
 	assert_failure 3
 	assert_equal "$stderr" "cf-burndown: fatal: '$CRASHES/state-burndown-huge-length': record 1 (byte 0): string or bin longer than the record limit"
