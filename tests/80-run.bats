@@ -80,6 +80,26 @@ wait_child() {
 	assert_output "---"
 }
 
+@test "--burndown-files and --burndown-people reach cf-burndown: its matrices in the result" {
+	local repo=$BATS_FILE_TMPDIR/h
+	run -0 cf-run history --burndown-files --burndown-people -a anomaly,burndown -j 1 \
+		--dry-run "$repo"
+	assert_output --partial "| cf-burndown --burndown-files --burndown-people | cf-anomaly | cf-reduce"
+	cf-run history --burndown-files --burndown-people -f json "$repo" >"$BATS_TEST_TMPDIR/run.json"
+	pipeline "$repo" "cf-burndown --burndown-files --burndown-people" "cf-reduce -f json" \
+		>"$BATS_TEST_TMPDIR/pipe.json"
+	cmp "$BATS_TEST_TMPDIR/run.json" "$BATS_TEST_TMPDIR/pipe.json"
+	# The standard history: 8 files alive at the end, 2 people.
+	run jq -c '.burndown | [(.file_burndown | length), (.people_burndown | length),
+		(.people | length), (.overwrites | length), (.ownership | length)]' \
+		"$BATS_TEST_TMPDIR/run.json"
+	assert_output '[8,2,2,2,8]'
+	cf-run history --burndown-files -f json "$repo" >"$BATS_TEST_TMPDIR/files.json"
+	run jq -c '.burndown | [(.file_burndown | length), has("people_burndown")]' \
+		"$BATS_TEST_TMPDIR/files.json"
+	assert_output '[8,false]'
+}
+
 @test "json, yaml, text and msgpack of a real history" {
 	local repo=$BATS_FILE_TMPDIR/h
 	run -0 --separate-stderr cf-run history -a burndown,devs "$repo"

@@ -64,6 +64,9 @@ static const char usage[] =
 "      --max-blob-size SIZE   blobs larger than SIZE count no lines\n"
 "      --granularity TICKS    burndown: width of a band (default 30)\n"
 "      --sampling TICKS       burndown: length of a sample (default 30)\n"
+"      --burndown-files       burndown: also a matrix per file alive at the end\n"
+"      --burndown-people      burndown: also a matrix per person, overwrites and\n"
+"                             ownership\n"
 "  -j, --workers N            threads of cf-blobload and cf-diff (default: online CPUs)\n"
 "      --buffer-size N        capacity of each pipe, in 64 KiB units (default 2 x workers)\n"
 "      --commit-batch-size N  commits read and diffed together (default 100)\n"
@@ -166,6 +169,7 @@ struct options {
 	const char *format, *output, *repo, *range, *since, *until;
 	const char *max_count, *tick_size, *granularity, *sampling;
 	int first_parent;	/* -1: not given */
+	int burndown_files, burndown_people;
 	int verbose, dry_run;
 	int progress;		/* -1 --quiet, 1 --progress, 0 when stderr is a terminal */
 	struct cf_knobs knobs;
@@ -207,6 +211,21 @@ static int known_index(const char *name)
 	return -1;
 }
 
+/*
+ * cf-anomaly also scores the results of cf-quality and cf-sentiment, which
+ * come at the end of the stream: it runs after every other analyzer.
+ */
+static void anomaly_last(struct options *o)
+{
+	for (int i = 0; i + 1 < o->nr_analyzers; i++)
+		if (!strcmp(o->analyzers[i], "anomaly")) {
+			memmove(&o->analyzers[i], &o->analyzers[i + 1],
+				(o->nr_analyzers - i - 1) * sizeof(*o->analyzers));
+			o->analyzers[o->nr_analyzers - 1] = "anomaly";
+			return;
+		}
+}
+
 static void parse_analyzers(struct options *o, const char *list)
 {
 	char *copy = xstrdup(list), *p, *save = NULL;
@@ -224,6 +243,7 @@ static void parse_analyzers(struct options *o, const char *list)
 	free(copy);
 	if (!o->nr_analyzers)
 		usage_error("-a: no analyzer given (known: " KNOWN_ANALYZERS ")");
+	anomaly_last(o);
 }
 
 static void check_format(const char *f)
@@ -240,6 +260,7 @@ enum {
 	OPT_BLOB_ARENA_SIZE, OPT_DRY_RUN, OPT_PROGRESS, OPT_QUIET,
 	OPT_NO_RENAMES, OPT_RENAME_LIMIT, OPT_PEOPLE_DICT, OPT_IDENTITY, OPT_INCLUDE,
 	OPT_EXCLUDE, OPT_SKIP_VENDORED, OPT_LANGUAGES, OPT_MAX_BLOB_SIZE,
+	OPT_BURNDOWN_FILES, OPT_BURNDOWN_PEOPLE,
 	OPT_MEMORY_BUDGET = 400, OPT_STREAMING_MODE, OPT_CHECKPOINT, OPT_CHECKPOINT_DIR,
 	OPT_RESUME, OPT_CLEAR_CHECKPOINT,
 };
@@ -440,6 +461,12 @@ static int parse_history_opt(struct options *o, int c, const char *arg)
 		cf_opt_uint("--sampling", arg, 1, UINT32_MAX);
 		o->sampling = arg;
 		break;
+	case OPT_BURNDOWN_FILES:
+		o->burndown_files = 1;
+		break;
+	case OPT_BURNDOWN_PEOPLE:
+		o->burndown_people = 1;
+		break;
 	default:
 		return parse_knob(&o->knobs, c, arg) || parse_fidelity(&o->fid, c, arg) ||
 		       parse_stream_opt(&o->st, c, arg);
@@ -484,6 +511,8 @@ static void parse_history(struct options *o, int argc, char **argv)
 		{ "tick-size", required_argument, NULL, OPT_TICK_SIZE },
 		{ "granularity", required_argument, NULL, OPT_GRANULARITY },
 		{ "sampling", required_argument, NULL, OPT_SAMPLING },
+		{ "burndown-files", no_argument, NULL, OPT_BURNDOWN_FILES },
+		{ "burndown-people", no_argument, NULL, OPT_BURNDOWN_PEOPLE },
 		{ "workers", required_argument, NULL, 'j' },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 		{ "commit-batch-size", required_argument, NULL, OPT_COMMIT_BATCH_SIZE },
@@ -634,6 +663,10 @@ static void stage_args(struct stage *s, const struct options *o)
 			args_pushf(a, "--granularity", "%s", o->granularity);
 		if (o->sampling)
 			args_pushf(a, "--sampling", "%s", o->sampling);
+		if (o->burndown_files)
+			args_push(a, "--burndown-files");
+		if (o->burndown_people)
+			args_push(a, "--burndown-people");
 	} else if (!strcmp(s->name, "cf-reduce")) {
 		args_pushf(a, "-f", "%s", o->format);
 		if (o->progress)
