@@ -62,3 +62,65 @@ for t in d[\"ticks\"]:
 	run cf-anomaly --anomaly-threshold abc
 	assert_failure 2
 }
+
+# A second history: one line of q.py replaced every day (churn 2, one file,
+# one author, one language throughout), its condition alternating between
+# two and three operands (cyclomatic 3, 4) and its comment between two
+# positive ones (VADER 0.2732, 0.4404); day 7 has 31 operands (cyclomatic
+# 32), day 10 a very negative comment.  The own series flag nothing; the
+# quality and sentiment series flag exactly those days.
+make_spikes() {
+	git_init "$1"
+	cd "$1"
+	printf 'def f(x):\n    if x:  # the first version of the check\n        return 1\n    return 2\n' >q.py
+	git add q.py
+	commit_at "2024-01-01 10:00 +0000" Ann ann@x "day 0"
+	local day conds note
+	for day in 1 2 3 4 5 6 7 8 9 10 11; do
+		conds="x and x" note="this check works well"
+		((day % 2)) && conds="x and x and x" note="this check is good and works"
+		((day == 7)) && conds="x$(printf ' and x%.0s' $(seq 1 30))"
+		((day == 10)) && note="this check is terrible, awful, horrible and broken"
+		sed -i "2s/.*/    if $conds:  # $note/" q.py
+		git add q.py
+		commit_at "2024-01-$(printf %02d $((day + 1))) 10:00 +0000" Ann ann@x "day $day"
+	done
+}
+
+@test "cf-anomaly: quality and sentiment spikes before it in the stream are flagged, nothing else" {
+	make_spikes "$BATS_TEST_TMPDIR/s" >/dev/null
+	cf-run history -a anomaly,quality,sentiment -f json "$BATS_TEST_TMPDIR/s" \
+		>"$BATS_TEST_TMPDIR/s.json"
+	run jq -c '.anomaly | [.schema, .anomalies, .series]' "$BATS_TEST_TMPDIR/s.json"
+	assert_output '[2,[7,10],["churn","files","languages","authors","quality.cognitive","quality.comment_density","quality.cyclomatic","quality.doc_coverage","quality.max_cyclomatic","quality.volume","sentiment"]]'
+	run jq -r '.anomaly.ticks[] | [.tick, .churn, .files, ."quality.cyclomatic", .sentiment,
+		.z.churn, .z."quality.cyclomatic", .z.sentiment, (.flagged | join(","))] | @tsv' \
+		"$BATS_TEST_TMPDIR/s.json"
+	assert_output "$(printf '%s\n' \
+		'0	4	1	2	0				' \
+		'1	2	1	4	0.4404				' \
+		'2	2	1	3	0.2732	-1	0	0.2407	' \
+		'3	2	1	4	0.4404	-0.7071	1.2247	1.1158	' \
+		'4	2	1	3	0.2732	-0.5774	-0.3015	-0.085	' \
+		'5	2	1	4	0.4404	-0.5	1.069	0.9618	' \
+		'6	2	1	3	0.2732	-0.4472	-0.4472	-0.2409	' \
+		'7	2	1	32	0.4404	-0.4082	41.029	0.9161	quality.cyclomatic,quality.max_cyclomatic,quality.volume' \
+		'8	2	1	3	0.2732	-0.378	-0.4071	-0.3424	' \
+		'9	2	1	4	0.4404	-0.3536	-0.2699	0.8992	' \
+		'10	2	1	3	-0.9136	-0.3333	-0.3711	-9.1956	sentiment' \
+		'11	2	1	4	0.4404	-0.3162	-0.2308	0.5894	')"
+	# The quality and sentiment results pass through it unchanged.
+	run jq -c '[(.quality.ticks | length), (.sentiment.ticks | length)]' "$BATS_TEST_TMPDIR/s.json"
+	assert_output '[12,12]'
+	# Alone, it scores its own four series, and none stands out.
+	run bash -c "cf-run history -a anomaly -f json '$BATS_TEST_TMPDIR/s' |
+		jq -c '.anomaly | [.anomalies, .series, (.ticks[0] | keys)]'"
+	assert_output '[[],["churn","files","languages","authors"],["anomaly","authors","churn","files","flagged","languages","max_abs_z","tick","z"]]'
+}
+
+@test "cf-anomaly: a quality result without ticks is refused" {
+	run bash -c "printf '\x85\xa1t\xa6result\xa1v\x01\xa8analyzer\xa7quality\xa6schema\x01\xa4data\x80' |
+		cf-anomaly"
+	assert_failure 3
+	assert_output --partial "quality: 'data' must be a map with 'ticks', an array"
+}
