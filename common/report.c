@@ -9,6 +9,7 @@
 #include "cf/json.h"
 #include "cf/record.h"
 #include "cf/report.h"
+#include "report-int.h"
 
 const msgpack_object *cf_doc_get(const msgpack_object *map, const char *key,
 				 msgpack_object_type type)
@@ -133,6 +134,20 @@ size_t cf_report_fit(struct cf_buf *out, const char *s, size_t len, size_t width
 	return cols;
 }
 
+size_t cf_report_fit_tail(struct cf_buf *out, const char *s, size_t len, size_t width)
+{
+	size_t total = 0, skip, i = 0, n;
+
+	for (size_t j = 0; j < len; j += n, total++)
+		n = cf_utf8_len(s + j, len - j) ? cf_utf8_len(s + j, len - j) : 1;
+	if (total <= width || width < 2)
+		return cf_report_fit(out, s, len, width);
+	for (skip = total - (width - 1); skip; skip--, i += n)
+		n = cf_utf8_len(s + i, len - i) ? cf_utf8_len(s + i, len - i) : 1;
+	cf_buf_addstr(out, "\xe2\x80\xa6");
+	return 1 + cf_report_fit(out, s + i, len - i, width - 1);
+}
+
 double cf_doc_sparse_sum(const msgpack_object *row)
 {
 	double s = 0, v;
@@ -169,29 +184,22 @@ static const msgpack_object *last_row(const msgpack_object *mat)
 #define PART_TOP 20
 #define OVERWRITE_TOP 6
 
-/* An element of an array ranked by a number: most first, then by position. */
-struct rank {
-	uint32_t pos;
-	double key;
-};
-
-static int rank_cmp(const void *a, const void *b)
+int rp_rank_cmp(const void *a, const void *b)
 {
-	const struct rank *x = a, *y = b;
+	const struct rp_rank *x = a, *y = b;
 
 	if (x->key != y->key)
 		return x->key < y->key ? 1 : -1;
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-static void pad_to(struct cf_buf *out, size_t cols, size_t width)
+void rp_pad_to(struct cf_buf *out, size_t cols, size_t width)
 {
 	while (cols++ < width)
 		cf_buf_addch(out, ' ');
 }
 
-/* The string key of map (or "?"), fitted into width columns, padded when pad is set. */
-static void fit_field(struct cf_buf *out, const msgpack_object *map, const char *key,
+void rp_fit_field(struct cf_buf *out, const msgpack_object *map, const char *key,
 		      size_t width, int pad)
 {
 	const msgpack_object *o = cf_doc_get(map, key, MSGPACK_OBJECT_STR);
@@ -199,10 +207,10 @@ static void fit_field(struct cf_buf *out, const msgpack_object *map, const char 
 		      cf_report_fit(out, "?", 1, width);
 
 	if (pad)
-		pad_to(out, cols, width);
+		rp_pad_to(out, cols, width);
 }
 
-static void end_row(struct cf_buf *out)
+void rp_end_row(struct cf_buf *out)
 {
 	while (out->len && out->buf[out->len - 1] == ' ')
 		out->len--;
@@ -210,16 +218,16 @@ static void end_row(struct cf_buf *out)
 	cf_buf_addch(out, '\n');
 }
 
-static void more_line(struct cf_buf *out, size_t n, size_t shown)
+void rp_more_line(struct cf_buf *out, size_t n, size_t shown)
 {
 	if (n > shown)
 		cf_buf_addf(out, "  \xe2\x80\xa6 %zu more\n", n - shown);
 }
 
 /* rank[] of the elements of arr, by the sum of the last row of their sparse matrix. */
-static struct rank *rank_last_rows(const msgpack_object *arr, const char *key, size_t *n)
+static struct rp_rank *rank_last_rows(const msgpack_object *arr, const char *key, size_t *n)
 {
-	struct rank *r = xcalloc(arr->via.array.size, sizeof(*r));
+	struct rp_rank *r = xcalloc(arr->via.array.size, sizeof(*r));
 
 	*n = 0;
 	for (uint32_t i = 0; i < arr->via.array.size; i++) {
@@ -230,14 +238,14 @@ static struct rank *rank_last_rows(const msgpack_object *arr, const char *key, s
 		r[*n].pos = i;
 		r[(*n)++].key = cf_doc_sparse_sum(last_row(m));
 	}
-	qsort(r, *n, sizeof(*r), rank_cmp);
+	qsort(r, *n, sizeof(*r), rp_rank_cmp);
 	return r;
 }
 
 static void burndown_files(struct cf_buf *out, const msgpack_object *d, double total)
 {
 	const msgpack_object *files = cf_doc_get(d, "file_burndown", MSGPACK_OBJECT_ARRAY);
-	struct rank *r;
+	struct rp_rank *r;
 	size_t n;
 
 	if (!files || !files->via.array.size)
@@ -247,10 +255,10 @@ static void burndown_files(struct cf_buf *out, const msgpack_object *d, double t
 	for (size_t i = 0; i < n && i < PART_TOP; i++) {
 		cf_buf_addf(out, "  %4zu%10.0f  %5.1f%%  ", i + 1, r[i].key,
 			    total > 0 ? 100 * r[i].key / total : 0.0);
-		fit_field(out, &files->via.array.ptr[r[i].pos], "path", 70, 0);
-		end_row(out);
+		rp_fit_field(out, &files->via.array.ptr[r[i].pos], "path", 70, 0);
+		rp_end_row(out);
 	}
-	more_line(out, n, PART_TOP);
+	rp_more_line(out, n, PART_TOP);
 	free(r);
 }
 
@@ -264,7 +272,7 @@ static void burndown_people(struct cf_buf *out, const msgpack_object *d, double 
 	const msgpack_object *mats = cf_doc_get(d, "people_burndown", MSGPACK_OBJECT_ARRAY);
 	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
 	const msgpack_object *written = cf_doc_get(d, "written", MSGPACK_OBJECT_ARRAY);
-	struct rank *r;
+	struct rp_rank *r;
 	size_t n;
 
 	if (!mats || !mats->via.array.size)
@@ -276,17 +284,17 @@ static void burndown_people(struct cf_buf *out, const msgpack_object *d, double 
 		const msgpack_object *p = person(people, r[i].pos);
 		double w;
 		cf_buf_addf(out, "  %4zu  ", i + 1);
-		fit_field(out, p, "name", 24, 1);
+		rp_fit_field(out, p, "name", 24, 1);
 		cf_buf_addstr(out, "  ");
-		fit_field(out, p, "email", 26, 1);
+		rp_fit_field(out, p, "email", 26, 1);
 		cf_buf_addf(out, "%10.0f  %5.1f%%", r[i].key,
 			    total > 0 ? 100 * r[i].key / total : 0.0);
 		if (written && r[i].pos < written->via.array.size &&
 		    cf_doc_num(&written->via.array.ptr[r[i].pos], &w))
 			cf_buf_addf(out, "%11.0f", w);
-		end_row(out);
+		rp_end_row(out);
 	}
-	more_line(out, n, PART_TOP);
+	rp_more_line(out, n, PART_TOP);
 	free(r);
 }
 
@@ -295,7 +303,7 @@ static void owners_cell(struct cf_buf *out, const msgpack_object *owners,
 			const msgpack_object *people, double lines, size_t width)
 {
 	size_t n = owners && owners->type == MSGPACK_OBJECT_ARRAY ? owners->via.array.size / 2 : 0;
-	struct rank *r = xcalloc(n ? n : 1, sizeof(*r));
+	struct rp_rank *r = xcalloc(n ? n : 1, sizeof(*r));
 	struct cf_buf cell = CF_BUF_INIT;
 	size_t k = 0, shown = 0;
 
@@ -308,7 +316,7 @@ static void owners_cell(struct cf_buf *out, const msgpack_object *owners,
 		r[k].pos = (uint32_t)who->via.u64;
 		r[k++].key = v;
 	}
-	qsort(r, k, sizeof(*r), rank_cmp);
+	qsort(r, k, sizeof(*r), rp_rank_cmp);
 	while (shown < k && shown < 3 && (!shown || 200 * r[shown].key >= lines))
 		shown++;	/* owners under 0.5% would read "0%" */
 	for (size_t i = 0; i < shown; i++) {
@@ -334,7 +342,7 @@ static void burndown_ownership(struct cf_buf *out, const msgpack_object *d)
 {
 	const msgpack_object *own = cf_doc_get(d, "ownership", MSGPACK_OBJECT_ARRAY);
 	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
-	struct rank *r;
+	struct rp_rank *r;
 	size_t n;
 
 	if (!own || !own->via.array.size)
@@ -349,19 +357,19 @@ static void burndown_ownership(struct cf_buf *out, const msgpack_object *d)
 		r[n].pos = i;
 		r[n++].key = cf_doc_sparse_sum(o);
 	}
-	qsort(r, n, sizeof(*r), rank_cmp);
+	qsort(r, n, sizeof(*r), rp_rank_cmp);
 	cf_buf_addf(out, "\n  ownership of the largest files\n  %4s%10s  %-38s  top owners\n",
 		    "#", "lines", "path");
 	for (size_t i = 0; i < n && i < PART_TOP; i++) {
 		const msgpack_object *f = &own->via.array.ptr[r[i].pos];
 		cf_buf_addf(out, "  %4zu%10.0f  ", i + 1, r[i].key);
-		fit_field(out, f, "path", 38, 1);
+		rp_fit_field(out, f, "path", 38, 1);
 		cf_buf_addstr(out, "  ");
 		owners_cell(out, cf_doc_get(f, "owners", MSGPACK_OBJECT_ARRAY), people,
 			    r[i].key, 100 - 58);
-		end_row(out);
+		rp_end_row(out);
 	}
-	more_line(out, n, PART_TOP);
+	rp_more_line(out, n, PART_TOP);
 	free(r);
 }
 
@@ -373,7 +381,7 @@ static void burndown_overwrites(struct cf_buf *out, const msgpack_object *d)
 {
 	const msgpack_object *ow = cf_doc_get(d, "overwrites", MSGPACK_OBJECT_ARRAY);
 	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
-	struct rank *r;
+	struct rp_rank *r;
 	size_t n, shown;
 
 	if (!ow || !ow->via.array.size)
@@ -384,36 +392,36 @@ static void burndown_overwrites(struct cf_buf *out, const msgpack_object *d)
 		r[i].pos = i;
 		r[i].key = cf_doc_sparse_sum(&ow->via.array.ptr[i]);
 	}
-	qsort(r, n, sizeof(*r), rank_cmp);
+	qsort(r, n, sizeof(*r), rp_rank_cmp);
 	shown = n < OVERWRITE_TOP ? n : OVERWRITE_TOP;
 	cf_buf_addstr(out, "\n  overwrites: lines of (row) removed by (column)\n  ");
-	pad_to(out, 0, 20);
+	rp_pad_to(out, 0, 20);
 	for (size_t j = 0; j < shown; j++) {
 		const msgpack_object *name = cf_doc_get(person(people, r[j].pos), "name",
 							MSGPACK_OBJECT_STR);
 		struct cf_buf cell = CF_BUF_INIT;
 		size_t cols = name ? cf_report_fit(&cell, name->via.str.ptr, name->via.str.size, 9) :
 			      cf_report_fit(&cell, "?", 1, 9);
-		pad_to(out, cols, 11);
+		rp_pad_to(out, cols, 11);
 		cf_buf_add(out, cell.buf, cell.len);
 		cf_buf_release(&cell);
 	}
 	cf_buf_addstr(out, "     others");	/* right-aligned over 11 columns */
-	end_row(out);
+	rp_end_row(out);
 	for (size_t i = 0; i < shown; i++) {
 		const msgpack_object *row = &ow->via.array.ptr[r[i].pos];
 		double rest = cf_doc_sparse_sum(row);
 		cf_buf_addstr(out, "  ");
-		fit_field(out, person(people, r[i].pos), "name", 20, 1);
+		rp_fit_field(out, person(people, r[i].pos), "name", 20, 1);
 		for (size_t j = 0; j < shown; j++) {
 			double v = sparse_at(row, r[j].pos);
 			cf_buf_addf(out, "%11.0f", v);
 			rest -= v;
 		}
 		cf_buf_addf(out, "%11.0f", rest > 0 ? rest : 0.0);
-		end_row(out);
+		rp_end_row(out);
 	}
-	more_line(out, n, shown);
+	rp_more_line(out, n, shown);
 	free(r);
 }
 

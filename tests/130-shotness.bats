@@ -82,3 +82,27 @@ unit m.py function alpha 1 0 1.0000"
 	assert_failure 3
 	assert_output --partial "must follow its change record"
 }
+
+@test "cf-shotness -f text: hot functions and the most coupled pairs" {
+	run bash -c "cf-run history -a shotness -f text '$REPO' | sed -n '/^shotness/,\$p'"
+	assert_success
+	assert_output - <<'OUT'
+shotness (schema 1)
+  commits 6, units 4, coupled pairs 5, skipped commits 0, max units 200
+
+  hot functions
+     #  changes  coupled  hotness  kind      file:name
+     1        3        2    1.000  function  n.py:alpha
+     2        3        3    1.000  function  n.py:beta
+     3        2        2    0.667  function  n.py:delta
+     4        2        3    0.667  function  n.py:gamma
+
+  most coupled pairs
+     #  co-changes  strength  function a                          function b
+     1           1     0.333  n.py:alpha                          n.py:beta
+     2           1     0.333  n.py:alpha                          n.py:gamma
+     3           1     0.333  n.py:beta                           n.py:delta
+     4           1     0.333  n.py:beta                           n.py:gamma
+     5           1     0.500  n.py:delta                          n.py:gamma
+OUT
+}

@@ -67,3 +67,25 @@ totals 3 2 1"
 	run cf-typos --typos-max-distance 0
 	assert_failure 2
 }
+
+@test "cf-typos -f text: the fixes with place and commit, the repeated ones" {
+	local twice recieve
+	twice=$(git -C "$REPO" rev-parse HEAD~2 | cut -c1-7)
+	recieve=$(git -C "$REPO" rev-parse HEAD~1 | cut -c1-7)
+	run bash -c "cf-run history -a typos -f text '$REPO' | sed -n '/^typos/,\$p'"
+	assert_success
+	assert_output - <<OUT
+typos (schema 1)
+  fixes 3, distinct 2, repeated 1, files 1, max distance 4
+
+  fixes
+     #  wrong                     correct                 where                         commit
+     1  widht                  -> width                   t.py:1                        $twice
+     2  widht                  -> width                   t.py:2                        $twice
+     3  recieve_buf            -> receive_buf             t.py:5                        $recieve
+
+  repeated fixes
+     #  count  wrong                             correct
+     1      2  widht                          -> width
+OUT
+}

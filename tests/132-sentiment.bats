@@ -79,3 +79,28 @@ low 0.6249 s.py 1 This function works great and is very fast"
 	run resume_matches "$REPO" sentiment cf-sentiment
 	assert_success
 }
+
+@test "cf-sentiment -f text: per-tick dates, means and counts, the most negative" {
+	run bash -c "cf-run history -a sentiment -f text '$REPO' | sed -n '/^sentiment/,\$p'"
+	assert_success
+	assert_output - <<'OUT'
+sentiment (schema 1)
+  comments 3, ticks 3, positive 1, negative 2, neutral 0, mean -0.164
+
+  per tick
+  date            comments     mean  positive  negative  neutral
+  2024-01-01             1    0.625         1         0        0
+  2024-01-03             1   -0.522         0         1        0
+  2024-01-04             1   -0.596         0         1        0
+
+  most negative ticks
+  date            comments     mean  positive  negative  neutral
+  2024-01-04             1   -0.596         0         1        0
+  2024-01-03             1   -0.522         0         1        0
+
+  most negative comments
+   score  date              where                     comment
+  -0.596  2024-01-04        s.py:6                    The parser is VERY good but the lexer is bad!!
+  -0.522  2024-01-03        s.py:1                    This is not a good solution at all
+OUT
+}

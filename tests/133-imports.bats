@@ -51,3 +51,29 @@ Bob python sys 1 [[1, 1]]"
 	run resume_matches "$REPO" imports cf-imports
 	assert_success
 }
+
+@test "cf-imports -f text: top modules, and per developer and language" {
+	run bash -c "cf-run history -a imports -f text '$REPO' | sed -n '/^imports/,\$p'"
+	assert_success
+	assert_output - <<'OUT'
+imports (schema 1)
+  developers 2, entries 9 (developer, language, module), files 11
+
+  top modules
+     #  module                                    language            files  developers
+     1  fmt                                       go                      2           1
+     2  os                                        go                      2           1
+     3  collections                               python                  2           2
+     4  os                                        python                  2           2
+     5  sys                                       python                  2           2
+     6  path                                      javascript              1           1
+
+  per developer and language: the modules of most files
+  Ann <ann@x>                                                                            7 files
+    go              fmt 2, os 2
+    python          collections 1, os 1, sys 1
+  Bob <bob@x>                                                                            4 files
+    python          collections 1, os 1, sys 1
+    javascript      path 1
+OUT
+}

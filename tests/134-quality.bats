@@ -50,3 +50,42 @@ total 4"
 	run resume_matches "$REPO" quality cf-quality
 	assert_success
 }
+
+@test "cf-quality -f text: over all ticks, then per tick and metric" {
+	run bash -c "cf-run history -a quality -f text '$REPO' | sed -n '/^quality/,\$p'"
+	assert_success
+	assert_output - <<'OUT'
+quality (schema 1)
+  file changes 4, ticks 3
+
+  over all ticks
+  metric                  n        mean         max
+  cyclomatic              4        2.25        4.00
+  cognitive               4        1.00        3.00
+  max_cyclomatic          4        2.00        4.00
+  volume                  4       21.19       49.83
+  comment_density         4        0.10        0.25
+  doc_coverage            4        0.38        1.00
+
+  per tick
+  date               files  metric                n        mean      median         p95         max
+  2024-01-01             2  cyclomatic            2        1.50        1.50        1.95        2.00
+                            cognitive             2        0.50        0.50        0.95        1.00
+                            max_cyclomatic        2        1.50        1.50        1.95        2.00
+                            volume                2       12.72       12.72       19.88       20.68
+                            comment_density       2        0.12        0.12        0.24        0.25
+                            doc_coverage          2        0.50        0.50        0.95        1.00
+  2024-01-02             1  cyclomatic            1        4.00        4.00        4.00        4.00
+                            cognitive             1        3.00        3.00        3.00        3.00
+                            max_cyclomatic        1        4.00        4.00        4.00        4.00
+                            volume                1       49.83       49.83       49.83       49.83
+                            comment_density       1        0.00        0.00        0.00        0.00
+                            doc_coverage          1        0.00        0.00        0.00        0.00
+  2024-01-03             1  cyclomatic            1        2.00        2.00        2.00        2.00
+                            cognitive             1        0.00        0.00        0.00        0.00
+                            max_cyclomatic        1        1.00        1.00        1.00        1.00
+                            volume                1        9.51        9.51        9.51        9.51
+                            comment_density       1        0.17        0.17        0.17        0.17
+                            doc_coverage          1        0.50        0.50        0.50        0.50
+OUT
+}

@@ -124,3 +124,24 @@ make_spikes() {
 	assert_failure 3
 	assert_output --partial "quality: 'data' must be a map with 'ticks', an array"
 }
+
+@test "cf-anomaly -f text: the flagged ticks with series, value and z" {
+	make_spikes "$BATS_TEST_TMPDIR/s" >/dev/null
+	run bash -c "cf-run history -a quality,anomaly,sentiment -f text '$BATS_TEST_TMPDIR/s' |
+		sed -n '/^anomaly/,\$p'"
+	assert_success
+	assert_output - <<'OUT'
+anomaly (schema 2)
+  ticks 12, anomalies 2, window 20, threshold 2
+  series churn, files, languages, authors, quality.cognitive, quality.comment_density,
+         quality.cyclomatic, quality.doc_coverage, quality.max_cyclomatic, quality.volume,
+         sentiment
+
+  flagged ticks
+  date              series                                 value           z
+  2024-01-08        quality.cyclomatic                        32      41.029
+                    quality.max_cyclomatic                    32      41.029
+                    quality.volume                      190.9001      36.569
+  2024-01-11        sentiment                            -0.9136      -9.196
+OUT
+}

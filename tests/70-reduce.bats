@@ -324,3 +324,66 @@ OUT
 	run awk '{ gsub(/\xe2\x80\xa6/, "x"); if (length($0) > 100) print NR": "length($0) }' <<<"$output"
 	assert_output ""
 }
+
+# Results of the structure-aware analyzers with long names and paths,
+# large numbers and more entries than the tables show, as JSON lines.
+wide_syntax_results() {
+	python3 - <<'PY'
+import json
+L = "very/long/directory/name/" * 6
+N = "a_function_name_that_goes_on_and_on_" * 3
+def res(name, data, schema=1):
+    print(json.dumps({"t": "result", "v": 1, "analyzer": name, "schema": schema, "data": data}))
+print(json.dumps({"t": "stream", "v": 1, "repo": "/r/.git", "tick_size": 86400, "t0": 1577836800}))
+units = [{"file": L + "f%d.py" % i, "kind": "function", "name": N + str(i), "changes": 1000000 + i,
+          "coupled": 99999, "hotness": 1.0} for i in range(30)]
+res("shotness", {"units": units, "commits": 123456789, "total_couplings": 40, "max_units": 200,
+    "skipped_commits": 1, "couplings": [{"a": i, "b": i + 1, "co_changes": 12345678,
+    "strength": 0.5} for i in range(25)] + [{"a": 999, "b": 0, "co_changes": 1}]})
+res("typos", {"typos": [{"wrong": N + "x", "correct": N + "y", "file": L + "t.c",
+    "line": 123456789, "commit": "ab" * 20} for _ in range(25)],
+    "patterns": [{"wrong": N, "correct": N + "z", "count": 1000000}] * 22,
+    "total_typos": 25, "unique_patterns": 1, "affected_files": 1, "max_distance": 4})
+res("sentiment", {"ticks": [{"tick": t, "comments": 1000000, "mean": -0.99 + t / 100,
+    "positive": 100000, "negative": 100000, "neutral": 100000} for t in range(45)],
+    "aggregate": {"comments": 45000000, "ticks": 45, "positive": 1, "negative": 2,
+    "neutral": 3, "mean": -0.5}, "most_negative": [{"compound": -0.9999, "tick": 3,
+    "commit": "cd" * 20, "file": L + "s.py", "line": 987654321, "text": "bad " * 60}] * 8,
+    "min_length": 20, "top": 20})
+people = [{"name": "Developer %d %s" % (i, N), "email": "dev%d@%s.example.com" % (i, N)}
+          for i in range(12)]
+res("imports", {"people": people, "imports": [{"person": p, "lang": "language-" + N,
+    "module": "module%d.%s" % (m, N), "count": 1000 + m, "ticks": [[0, 1]]}
+    for p in range(12) for m in range(25)] + [{"person": 99, "lang": "x", "module": "y",
+    "count": 1}]})
+metric = {"n": 100000, "mean": 123456.789, "median": 1.5, "p95": 99999.99, "max": 1e9}
+res("quality", {"ticks": [{"tick": t, "files": 100000, "cyclomatic": metric,
+    "a_metric_with_a_very_long_name_indeed": metric} for t in range(15)],
+    "total_files": 1500000})
+series = ["churn", "files", "languages", "authors"] + ["quality." + N + str(i) for i in range(6)]
+res("anomaly", {"series": series, "threshold": 2.0, "window": 20, "anomalies": list(range(45)),
+    "ticks": [dict({"tick": t, "anomaly": True, "flagged": series, "churn": 123456789012,
+    "z": {s: -123456.789 for s in series[:-1]}}, **{s: 1.5 for s in series[4:]})
+    for t in range(45)]}, schema=2)
+PY
+}
+
+@test "text: the structure-aware analyzers' tables fit 100 columns, paths keep their end" {
+	wide_syntax_results | mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	# Paths and names are cut at the front, so the file or function stays readable.
+	assert_line '     1  1000029    99999    1.000  function  …_goes_on_and_on_a_function_name_that_goes_on_and_on_29'
+	assert_line '     1  a_function_name_that_… -> a_function_name_that_…  …irectory/name/t.c:123456789  abababa'
+	assert_line '  … 10 more'
+	assert_line '  per tick (the latest 40 of 45)'
+	assert_line '  per tick (the latest 10 of 15)'
+	assert_line '  cyclomatic        1500000   123456.79        1.0G'
+	assert_line '  2020-01-06        100000  cyclomatic       100000   123456.79        1.50    99999.99        1.0G'
+	assert_line '  2020-01-01        churn                           123456789012     -123.5k'
+	assert_line '                    quality.a_function_name_that_…        1.5000         inf'
+	assert_line '  … 2 more'
+	run grep -c '^  … 5 more$' <<<"$output"
+	assert_output 3
+	run awk '{ gsub(/\xe2\x80\xa6/, "x"); if (length($0) > 100) print NR": "length($0) }' <<<"$output"
+	assert_output ""
+}

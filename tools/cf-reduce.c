@@ -964,7 +964,7 @@ static void render_text(struct cf_buf *out, const msgpack_object *doc)
 			text_couples(out, v);
 		else if (key_is(k, "file-history"))
 			text_file_history(out, v);
-		else
+		else if (!cf_report_syntax(out, k, v, &doc->via.map.ptr[0].val))
 			generic(out, v, 1);
 	}
 }

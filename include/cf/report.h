@@ -37,6 +37,12 @@ void cf_report_date(struct cf_buf *out, int64_t t);
 size_t cf_report_fit(struct cf_buf *out, const char *s, size_t len, size_t width);
 
 /*
+ * The same for paths: when s is too long its end is kept, after an
+ * ellipsis ("…/src/lib/file.c"), since the end names the file.
+ */
+size_t cf_report_fit_tail(struct cf_buf *out, const char *s, size_t len, size_t width);
+
+/*
  * The sum of the counts of a sparse row (a flat array of (index, count)
  * pairs, as cf-burndown writes them); negative or non-number counts read 0.
  */
@@ -48,5 +54,15 @@ double cf_doc_sparse_sum(const msgpack_object *row);
  * overwrites among the top people; every line fits 100 columns.
  */
 void cf_report_burndown_parts(struct cf_buf *out, const msgpack_object *d);
+
+/*
+ * The text of the structure-aware analyzers' results (shotness, typos,
+ * sentiment, imports, quality, anomaly): totals, then compact top-N tables,
+ * every line at most 100 columns; ticks are dates when the header h (the
+ * document's "codefang" map) has t0 and tick_size.  Returns 0, writing
+ * nothing, for any other analyzer.
+ */
+int cf_report_syntax(struct cf_buf *out, const msgpack_object *name, const msgpack_object *d,
+		     const msgpack_object *h);
 
 #endif
