@@ -10,14 +10,15 @@
 #include "cf/plot.h"
 #include "cf/report.h"
 #include "cf/svg.h"
+#include "plot-int.h"
 
-#define CHART_W 960
-#define CHART_H 360
+#define CHART_W PL_CHART_W
+#define CHART_H PL_CHART_H
 #define SMALL_W 470
 #define SMALL_H 190
 #define MAX_CELLS (1u << 22)	/* a matrix larger than this is not drawn */
 #define TOP_PEOPLE 8
-#define TOP_BARS 20
+#define TOP_BARS PL_TOP_BARS
 #define TOP_SMALL 12
 
 static const char css[] =
@@ -29,6 +30,7 @@ static const char css[] =
 "svg.chart{display:block;max-width:100%;height:auto;background:#fff}\n"
 "svg.chart text{font-size:11px;fill:#444}svg.chart .axis-title{font-size:12px;fill:#222}\n"
 "svg.chart .grid{stroke:#e6e6e6;stroke-width:1}svg.chart .axis{stroke:#888}\n"
+"svg.chart .zero{stroke:#555;stroke-dasharray:4 3}\n"
 "svg.chart .line{stroke-width:1.5}svg.chart .series:hover,svg.chart .bar:hover,"
 "svg.chart .cell:hover{opacity:.75}\n"
 ".small{display:flex;flex-wrap:wrap;gap:8px}.small figure{margin:0}"
@@ -89,7 +91,7 @@ static double row_sum(const struct matrix *m, size_t r)
 }
 
 /* x of a tick: its Unix time when the data has t0 and tick_size, else the tick. */
-static double tick_x(const msgpack_object *d, uint64_t tick)
+double pl_tick_x(const msgpack_object *d, uint64_t tick)
 {
 	int64_t t;
 	return cf_doc_tick_time(d, tick, &t) ? (double)t : (double)tick;
@@ -101,14 +103,14 @@ static int has_time(const msgpack_object *d)
 	return cf_doc_tick_time(d, 0, &t);
 }
 
-static uint64_t u64_or(const msgpack_object *map, const char *key, uint64_t dflt)
+uint64_t pl_u64_or(const msgpack_object *map, const char *key, uint64_t dflt)
 {
 	uint64_t v;
 	return cf_doc_u64(map, key, &v) ? v : dflt;
 }
 
 /* "tick 30" or its date. */
-static void tick_label(struct cf_buf *out, const msgpack_object *d, uint64_t tick)
+void pl_tick_label(struct cf_buf *out, const msgpack_object *d, uint64_t tick)
 {
 	int64_t t;
 	if (cf_doc_tick_time(d, tick, &t))
@@ -120,7 +122,7 @@ static void tick_label(struct cf_buf *out, const msgpack_object *d, uint64_t tic
 static uint64_t band_first_tick(const msgpack_object *d, size_t b)
 {
 	const msgpack_object *starts = cf_doc_get(d, "band_start", MSGPACK_OBJECT_ARRAY);
-	uint64_t g = u64_or(d, "granularity", 1);
+	uint64_t g = pl_u64_or(d, "granularity", 1);
 
 	if (starts && b < starts->via.array.size &&
 	    starts->via.array.ptr[b].type == MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -134,20 +136,20 @@ static uint64_t band_first_tick(const msgpack_object *d, size_t b)
  */
 static double *row_xs(const msgpack_object *d, size_t rows)
 {
-	uint64_t s = u64_or(d, "sampling", 1), last = u64_or(d, "last_tick", UINT64_MAX - 1);
+	uint64_t s = pl_u64_or(d, "sampling", 1), last = pl_u64_or(d, "last_tick", UINT64_MAX - 1);
 	double *xs = xcalloc(rows + 1, sizeof(double));
 
 	if (!s)
 		s = 1;
-	xs[0] = tick_x(d, 0);
+	xs[0] = pl_tick_x(d, 0);
 	for (size_t i = 0; i < rows; i++) {
 		uint64_t t = i + 1 > UINT64_MAX / s ? UINT64_MAX : (i + 1) * s;
-		xs[i + 1] = tick_x(d, t > last + 1 ? last + 1 : t);
+		xs[i + 1] = pl_tick_x(d, t > last + 1 ? last + 1 : t);
 	}
 	return xs;
 }
 
-static void chart_init(struct cf_svg *c, struct cf_buf *out, double w, double h,
+void pl_chart_init(struct cf_svg *c, struct cf_buf *out, double w, double h,
 		       const msgpack_object *d)
 {
 	memset(c, 0, sizeof(*c));
@@ -165,7 +167,7 @@ static void band_tip(struct cf_buf *tip, const msgpack_object *d, size_t b, doub
 {
 	cf_buf_reset(tip);
 	cf_buf_addstr(tip, "lines written from ");
-	tick_label(tip, d, band_first_tick(d, b));
+	pl_tick_label(tip, d, band_first_tick(d, b));
 	cf_buf_addf(tip, ": %.0f alive at the end", last);
 }
 
@@ -220,7 +222,7 @@ static void burndown_chart(struct cf_buf *out, const char *kind, const msgpack_o
 	for (size_t i = 0; i < m->rows; i++)
 		if (row_sum(m, i) > top)
 			top = row_sum(m, i);
-	chart_init(&c, out, w, h, d);
+	pl_chart_init(&c, out, w, h, d);
 	c.x0 = xs[0];
 	c.x1 = xs[m->rows];
 	c.y1 = top > 0 ? top * 1.05 : 1;
@@ -248,7 +250,7 @@ static void band_legend(struct cf_buf *out, const msgpack_object *d, size_t band
 		cf_buf_addstr(out, "<li><i style=\"background:");
 		cf_svg_ramp(out, b, bands);
 		cf_buf_addstr(out, "\"></i>");
-		tick_label(out, d, band_first_tick(d, b));
+		pl_tick_label(out, d, band_first_tick(d, b));
 		cf_buf_addstr(out, "</li>");
 	}
 	cf_buf_addstr(out, "</ul>\n");
@@ -271,7 +273,7 @@ static void survival_chart(struct cf_buf *out, const msgpack_object *d, const st
 
 	for (size_t b = 0; b < m->cols; b += every)
 		drawn += band_used(m, b);
-	chart_init(&c, out, CHART_W, CHART_H, d);
+	pl_chart_init(&c, out, CHART_W, CHART_H, d);
 	c.x0 = xs[0];
 	c.x1 = xs[m->rows];
 	c.y1 = 1.0;
@@ -308,7 +310,7 @@ static void survival_chart(struct cf_buf *out, const msgpack_object *d, const st
 static size_t data_bands(const msgpack_object *d)
 {
 	const msgpack_object *starts = cf_doc_get(d, "band_start", MSGPACK_OBJECT_ARRAY);
-	uint64_t b = u64_or(d, "bands", starts ? starts->via.array.size : 0);
+	uint64_t b = pl_u64_or(d, "bands", starts ? starts->via.array.size : 0);
 
 	return b > 65536 ? 65536 : (size_t)b;
 }
@@ -498,7 +500,7 @@ static void ownership_chart(struct cf_buf *out, const msgpack_object *d,
 		top = t > top ? t : top;
 	}
 	xs = row_xs(d, rows);
-	chart_init(&c, out, CHART_W, CHART_H, d);
+	pl_chart_init(&c, out, CHART_W, CHART_H, d);
 	c.x0 = xs[0];
 	c.x1 = xs[rows];
 	c.y1 = top > 0 ? top * 1.05 : 1;
@@ -592,7 +594,7 @@ struct bins {
 
 static void make_bins(struct bins *b, const msgpack_object *d)
 {
-	uint64_t first = u64_or(d, "first_tick", 0), last = u64_or(d, "last_tick", 0), span;
+	uint64_t first = pl_u64_or(d, "first_tick", 0), last = pl_u64_or(d, "last_tick", 0), span;
 
 	if (last < first)
 		last = first;
@@ -624,13 +626,13 @@ static void bin_series(const struct bins *b, const msgpack_object *series, int c
 
 static double bin_x(const msgpack_object *d, const struct bins *b, size_t i)
 {
-	return tick_x(d, b->first + i * b->width);
+	return pl_tick_x(d, b->first + i * b->width);
 }
 
 static void bins_chart(struct cf_svg *c, struct cf_buf *out, const msgpack_object *d,
 		       const struct bins *b, double lo, double hi)
 {
-	chart_init(c, out, CHART_W, CHART_H, d);
+	pl_chart_init(c, out, CHART_W, CHART_H, d);
 	c->x0 = bin_x(d, b, 0);
 	c->x1 = bin_x(d, b, b->n);
 	c->y0 = lo;
@@ -640,10 +642,10 @@ static void bins_chart(struct cf_svg *c, struct cf_buf *out, const msgpack_objec
 static void bin_tip(struct cf_buf *tip, const msgpack_object *d, const struct bins *b, size_t i)
 {
 	cf_buf_reset(tip);
-	tick_label(tip, d, b->first + i * b->width);
+	pl_tick_label(tip, d, b->first + i * b->width);
 	if (b->width > 1) {
 		cf_buf_addstr(tip, " to ");
-		tick_label(tip, d, b->first + (i + 1) * b->width - 1);
+		pl_tick_label(tip, d, b->first + (i + 1) * b->width - 1);
 	}
 	cf_buf_addstr(tip, ": ");
 }
@@ -761,18 +763,10 @@ static void churn_chart(struct cf_buf *out, const msgpack_object *d, const struc
 	free(add);
 }
 
-/* One labelled bar per entry, longest first as given; value text at the bar's end. */
-struct hbar {
-	const char *name;
-	size_t len;
-	double value;
-	const char *note;	/* text after the value, may be NULL */
-	size_t index;		/* the caller's, carried through sorting */
-};
 
-static int hbar_cmp(const void *a, const void *b)
+int pl_hbar_cmp(const void *a, const void *b)
 {
-	const struct hbar *x = a, *y = b;
+	const struct pl_hbar *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c;
 
@@ -782,8 +776,8 @@ static int hbar_cmp(const void *a, const void *b)
 	return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-static void hbar_chart(struct cf_buf *out, const char *kind, const char *label,
-		       const struct hbar *v, size_t n, const char *unit)
+void pl_hbar_chart(struct cf_buf *out, const char *kind, const char *label,
+		       const struct pl_hbar *v, size_t n, const char *unit)
 {
 	double total = 0, top = 0, row = 18, lw = 220, w = CHART_W - lw - 90;
 	struct cf_buf col = CF_BUF_INIT, tip = CF_BUF_INIT, s = CF_BUF_INIT;
@@ -829,7 +823,7 @@ static void hbar_chart(struct cf_buf *out, const char *kind, const char *label,
 static void languages_chart(struct cf_buf *out, const msgpack_object *d)
 {
 	const msgpack_object *langs = cf_doc_get(d, "languages", MSGPACK_OBJECT_MAP);
-	struct hbar *v;
+	struct pl_hbar *v;
 	size_t n = 0;
 
 	if (!langs || !langs->via.map.size)
@@ -841,19 +835,19 @@ static void languages_chart(struct cf_buf *out, const msgpack_object *d)
 			continue;
 		v[n].name = kv->key.via.str.ptr;
 		v[n].len = kv->key.via.str.size;
-		v[n++].value = (double)u64_or(&kv->val, "added", 0) +
-			       (double)u64_or(&kv->val, "removed", 0);
+		v[n++].value = (double)pl_u64_or(&kv->val, "added", 0) +
+			       (double)pl_u64_or(&kv->val, "removed", 0);
 	}
-	qsort(v, n, sizeof(*v), hbar_cmp);
+	qsort(v, n, sizeof(*v), pl_hbar_cmp);
 	cf_buf_addstr(out, "<h3>Languages: lines added and removed</h3>\n");
-	hbar_chart(out, "languages", "lines added and removed per language", v, n, "lines");
+	pl_hbar_chart(out, "languages", "lines added and removed per language", v, n, "lines");
 	free(v);
 }
 
 static void people_chart(struct cf_buf *out, const msgpack_object *d)
 {
 	const msgpack_object *people = cf_doc_get(d, "people", MSGPACK_OBJECT_ARRAY);
-	struct hbar *v;
+	struct pl_hbar *v;
 	size_t n = 0;
 
 	if (!people || !people->via.array.size)
@@ -866,11 +860,11 @@ static void people_chart(struct cf_buf *out, const msgpack_object *d)
 			continue;
 		v[n].name = name->via.str.ptr;
 		v[n].len = name->via.str.size;
-		v[n++].value = (double)u64_or(p, "commits", 0);
+		v[n++].value = (double)pl_u64_or(p, "commits", 0);
 	}
-	qsort(v, n, sizeof(*v), hbar_cmp);
+	qsort(v, n, sizeof(*v), pl_hbar_cmp);
 	cf_buf_addstr(out, "<h3>Developers: commits</h3>\n");
-	hbar_chart(out, "developers", "commits per developer", v, n, "commits");
+	pl_hbar_chart(out, "developers", "commits per developer", v, n, "commits");
 	free(v);
 }
 
@@ -878,7 +872,7 @@ static void people_chart(struct cf_buf *out, const msgpack_object *d)
  * A line of parameters: for each key of d that is a number or an array,
  * its format (one %llu) with the number or the array's size.
  */
-static void params_line(struct cf_buf *out, const msgpack_object *d,
+void pl_params_line(struct cf_buf *out, const msgpack_object *d,
 			const char *const *keys, const char *const *fmts)
 {
 	cf_buf_addstr(out, "<p class=\"params\">");
@@ -904,7 +898,7 @@ static void devs_params(struct cf_buf *out, const msgpack_object *d)
 		", bus factor %llu"
 	};
 
-	params_line(out, d, keys, fmts);
+	pl_params_line(out, d, keys, fmts);
 }
 
 static void plot_devs(struct cf_buf *out, const msgpack_object *d)
@@ -930,7 +924,7 @@ static void couples_top(struct cf_buf *out, const msgpack_object *d)
 {
 	const msgpack_object *top = cf_doc_get(d, "top", MSGPACK_OBJECT_ARRAY);
 	struct cf_buf *names, *notes;
-	struct hbar *v;
+	struct pl_hbar *v;
 	size_t n = 0;
 
 	if (!top || !top->via.array.size)
@@ -957,12 +951,12 @@ static void couples_top(struct cf_buf *out, const msgpack_object *d)
 		v[n].name = names[n].buf;
 		v[n].len = names[n].len;
 		v[n].note = st ? notes[n].buf : NULL;
-		v[n++].value = (double)u64_or(t, "co_changes", 0);
+		v[n++].value = (double)pl_u64_or(t, "co_changes", 0);
 		cf_buf_release(&f1);
 		cf_buf_release(&f2);
 	}
 	cf_buf_addstr(out, "<h3>Most coupled pairs: commits that changed both</h3>\n");
-	hbar_chart(out, "couples", "co-changes of the most coupled pairs", v, n, "co-changes");
+	pl_hbar_chart(out, "couples", "co-changes of the most coupled pairs", v, n, "co-changes");
 	for (size_t i = 0; i < n; i++) {
 		cf_buf_release(&names[i]);
 		cf_buf_release(&notes[i]);
@@ -977,7 +971,7 @@ static void couples_top(struct cf_buf *out, const msgpack_object *d)
 /* The files of couples with most revisions, at most HEAT_TOP, as indexes. */
 static size_t heat_files(const msgpack_object *files, const msgpack_object *revs, uint32_t *idx)
 {
-	struct hbar *v = xcalloc(files->via.array.size, sizeof(*v));
+	struct pl_hbar *v = xcalloc(files->via.array.size, sizeof(*v));
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < files->via.array.size; i++) {
@@ -992,7 +986,7 @@ static size_t heat_files(const msgpack_object *files, const msgpack_object *revs
 			v[n].value = 0;
 		n++;
 	}
-	qsort(v, n, sizeof(*v), hbar_cmp);
+	qsort(v, n, sizeof(*v), pl_hbar_cmp);
 	n = n > HEAT_TOP ? HEAT_TOP : n;
 	for (size_t k = 0; k < n; k++)
 		idx[k] = (uint32_t)v[k].index;
@@ -1123,7 +1117,7 @@ static void plot_couples(struct cf_buf *out, const msgpack_object *d)
 		", %llu coupled pairs"
 	};
 
-	params_line(out, d, keys, fmts);
+	pl_params_line(out, d, keys, fmts);
 	couples_top(out, d);
 	couples_heatmap(out, d);
 }
@@ -1135,10 +1129,10 @@ static void plot_file_history(struct cf_buf *out, const msgpack_object *d)
 	static const char *const fmts[] = { "%llu commits", ", %llu files" };
 	const msgpack_object *hot = cf_doc_get(d, "hotspots", MSGPACK_OBJECT_ARRAY);
 	struct cf_buf *notes;
-	struct hbar *v;
+	struct pl_hbar *v;
 	size_t n = 0;
 
-	params_line(out, d, keys, fmts);
+	pl_params_line(out, d, keys, fmts);
 	if (!hot || !hot->via.array.size)
 		return;
 	v = xcalloc(hot->via.array.size, sizeof(*v));
@@ -1149,14 +1143,14 @@ static void plot_file_history(struct cf_buf *out, const msgpack_object *d)
 		if (!path)
 			continue;
 		cf_buf_init(&notes[n], 0);
-		cf_buf_addf(&notes[n], "churn %llu", (unsigned long long)u64_or(h, "churn", 0));
+		cf_buf_addf(&notes[n], "churn %llu", (unsigned long long)pl_u64_or(h, "churn", 0));
 		v[n].name = path->via.str.ptr;
 		v[n].len = path->via.str.size;
 		v[n].note = notes[n].buf;
-		v[n++].value = (double)u64_or(h, "commits", 0);
+		v[n++].value = (double)pl_u64_or(h, "commits", 0);
 	}
 	cf_buf_addstr(out, "<h3>Hotspots: the files changed in most commits</h3>\n");
-	hbar_chart(out, "hotspots", "commits per file, with its churn", v, n, "commits");
+	pl_hbar_chart(out, "hotspots", "commits per file, with its churn", v, n, "commits");
 	for (size_t i = 0; i < n; i++)
 		cf_buf_release(&notes[i]);
 	free(notes);
@@ -1271,7 +1265,7 @@ void cf_plot_html(struct cf_buf *out, const msgpack_object *doc)
 			plot_couples(out, v);
 		else if (cf_doc_key_is(k, "file-history"))
 			plot_file_history(out, v);
-		else
+		else if (!pl_plot_syntax(out, k, v, h))
 			plot_fields(out, v);
 		cf_buf_addstr(out, "</section>\n");
 	}

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cf/alloc.h"
-#include "cf/record.h"
 #include "cf/report.h"
 #include "report-int.h"
 
@@ -30,13 +29,7 @@ static size_t array_size(const msgpack_object *a)
 static double num_or(const msgpack_object *map, const char *key, double dflt)
 {
 	double v;
-	return map && map->type == MSGPACK_OBJECT_MAP && cf_doc_num(cf_obj_get(map, key), &v) ?
-	       v : dflt;
-}
-
-static int get_num(const msgpack_object *map, const char *key, double *v)
-{
-	return map && map->type == MSGPACK_OBJECT_MAP && cf_doc_num(cf_obj_get(map, key), v);
+	return cf_doc_f64(map, key, &v) ? v : dflt;
 }
 
 /* A tick as a date (the header's t0 and tick size), else "tick N". */
@@ -86,7 +79,7 @@ static void num_cell(struct cf_buf *out, const msgpack_object *m, const char *ke
 {
 	double v;
 
-	if (get_num(m, key, &v))
+	if (cf_doc_f64(m, key, &v))
 		fit_number(out, v, width, prec);
 	else
 		cf_buf_addf(out, "%*s", width, "");
@@ -108,7 +101,7 @@ static void totals(struct cf_buf *out, const msgpack_object *d, const char *cons
 		double v;
 		if (a)
 			v = a->via.array.size;
-		else if (!get_num(d, keys[i], &v))
+		else if (!cf_doc_f64(d, keys[i], &v))
 			continue;
 		cf_buf_addf(out, "%s%s %.*f", any ? ", " : "", labels[i], v == floor(v) ? 0 : 3, v);
 		any = 1;
@@ -471,52 +464,62 @@ static struct imp *imports_collect(const msgpack_object *d, size_t nr_people, si
 	return v;
 }
 
-struct module_group {
-	size_t first;		/* in the sorted entries */
-	size_t people;
-};
-
-/* Modules over all developers: files, and the developers using each. */
-static void imports_modules(struct cf_buf *out, const struct imp *v, size_t n)
+static int module_cmp(const void *a, const void *b)
 {
-	struct imp *s = xcalloc(n + 1, sizeof(*s));
-	struct module_group *g = xcalloc(n + 1, sizeof(*g));
-	struct rp_rank *r = xcalloc(n + 1, sizeof(*r));
-	size_t nr = 0;
+	const struct cf_doc_module *x = a, *y = b;
+	int c;
 
-	memcpy(s, v, n * sizeof(*s));
+	if (x->files != y->files)
+		return x->files < y->files ? 1 : -1;
+	c = str_cmp(x->lang, y->lang);
+	return c ? c : str_cmp(x->module, y->module);
+}
+
+struct cf_doc_module *cf_doc_import_modules(const msgpack_object *d, size_t *nr)
+{
+	size_t n;
+	struct imp *s = imports_collect(d, array_size(array_of(d, "people")), &n);
+	struct cf_doc_module *m = xcalloc(n + 1, sizeof(*m));
+
 	qsort(s, n, sizeof(*s), imp_sort_cmp);
+	*nr = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!i || imp_module_cmp(&s[i], &s[i - 1])) {
-			g[nr].first = i;
-			r[nr].pos = (uint32_t)nr;
-			nr++;
+			m[*nr].module = s[i].module;
+			m[(*nr)++].lang = s[i].lang;
 		}
-		r[nr - 1].key += s[i].count;
-		g[nr - 1].people += !i || imp_sort_cmp(&s[i], &s[i - 1]);
+		m[*nr - 1].files += s[i].count;
+		m[*nr - 1].people += !i || imp_sort_cmp(&s[i], &s[i - 1]);
 	}
-	qsort(r, nr, sizeof(*r), rp_rank_cmp);
+	qsort(m, *nr, sizeof(*m), module_cmp);
+	free(s);
+	return m;
+}
+
+/* Modules over all developers: files, and the developers using each. */
+static void imports_modules(struct cf_buf *out, const msgpack_object *d)
+{
+	size_t nr;
+	struct cf_doc_module *m = cf_doc_import_modules(d, &nr);
+
 	if (nr)
 		cf_buf_addf(out, "\n  top modules\n  %4s  %-40s  %-16s  %7s  %10s\n", "#",
 			    "module", "language", "files", "developers");
 	for (size_t i = 0; i < nr && i < TOP; i++) {
-		const struct imp *e = &s[g[r[i].pos].first];
 		size_t cols;
 		cf_buf_addf(out, "  %4zu  ", i + 1);
-		cols = cf_report_fit(out, e->module->via.str.ptr, e->module->via.str.size, 40);
+		cols = cf_report_fit(out, m[i].module->via.str.ptr, m[i].module->via.str.size, 40);
 		rp_pad_to(out, cols, 42);
-		cols = cf_report_fit(out, e->lang->via.str.ptr, e->lang->via.str.size, 16);
+		cols = cf_report_fit(out, m[i].lang->via.str.ptr, m[i].lang->via.str.size, 16);
 		rp_pad_to(out, cols, 16);
 		cf_buf_addstr(out, "  ");
-		fit_number(out, r[i].key, 7, 0);
+		fit_number(out, m[i].files, 7, 0);
 		cf_buf_addstr(out, "  ");
-		fit_number(out, (double)g[r[i].pos].people, 10, 0);
+		fit_number(out, (double)m[i].people, 10, 0);
 		cf_buf_addch(out, '\n');
 	}
 	rp_more_line(out, nr, TOP);
-	free(r);
-	free(g);
-	free(s);
+	free(m);
 }
 
 #define TOP_DEVS 10
@@ -632,7 +635,7 @@ static void text_imports(struct cf_buf *out, const msgpack_object *d, const msgp
 		files += v[i].count;
 	cf_buf_addf(out, "  developers %zu, entries %zu (developer, language, module), "
 		    "files %.0f\n", array_size(people), n, files);
-	imports_modules(out, v, n);
+	imports_modules(out, d);
 	imports_people(out, people, v, n);
 	free(v);
 }
@@ -693,7 +696,7 @@ static void quality_overall(struct cf_buf *out, const msgpack_object *ticks,
 				continue;
 			n += k;
 			sum += k * num_or(s, "mean", 0);
-			if (get_num(s, "max", &v) && v > max)
+			if (cf_doc_f64(s, "max", &v) && v > max)
 				max = v;
 		}
 		cf_buf_addstr(out, "  ");
@@ -779,7 +782,7 @@ static void z_cell(struct cf_buf *out, const msgpack_object *t, const msgpack_ob
 	double v;
 
 	snprintf(key, sizeof(key), "%.*s", (int)name->via.str.size, name->via.str.ptr);
-	if (get_num(z, key, &v))
+	if (cf_doc_f64(z, key, &v))
 		fit_number(out, v, 10, 3);
 	else
 		cf_buf_addf(out, "%10s", "inf");

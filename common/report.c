@@ -67,6 +67,11 @@ int cf_doc_num(const msgpack_object *o, double *v)
 	}
 }
 
+int cf_doc_f64(const msgpack_object *map, const char *key, double *v)
+{
+	return map && map->type == MSGPACK_OBJECT_MAP && cf_doc_num(cf_obj_get(map, key), v);
+}
+
 int cf_doc_str(const msgpack_object *map, const char *key, struct cf_buf *out)
 {
 	const msgpack_object *o = cf_doc_get(map, key, MSGPACK_OBJECT_STR);

@@ -305,18 +305,37 @@ void cf_svg_area(struct cf_svg *c, const double *xs, const double *lo, const dou
 	cf_buf_addstr(c->out, "</path>\n");
 }
 
-void cf_svg_line(struct cf_svg *c, const double *xs, const double *ys, size_t n,
-		 const char *stroke, const char *tip)
+void cf_svg_line_gaps(struct cf_svg *c, const double *xs, const double *ys,
+		      const unsigned char *gap, size_t n, const char *stroke, const char *tip)
 {
 	if (!n)
 		return;
 	cf_buf_addstr(c->out, "<path class=\"series line\" d=\"");
 	for (size_t i = 0; i < n; i++)
-		cf_buf_addf(c->out, "%c%.1f %.1f", i ? 'L' : 'M', cf_svg_x(c, xs[i]),
-			    cf_svg_y(c, ys[i]));
+		cf_buf_addf(c->out, "%c%.1f %.1f", !i || (gap && gap[i]) ? 'M' : 'L',
+			    cf_svg_x(c, xs[i]), cf_svg_y(c, ys[i]));
 	cf_buf_addf(c->out, "\" fill=\"none\" stroke=\"%s\">", stroke);
 	tooltip(c, tip);
 	cf_buf_addstr(c->out, "</path>\n");
+}
+
+void cf_svg_line(struct cf_svg *c, const double *xs, const double *ys, size_t n,
+		 const char *stroke, const char *tip)
+{
+	cf_svg_line_gaps(c, xs, ys, NULL, n, stroke, tip);
+}
+
+void cf_svg_dot(struct cf_svg *c, double x, double y, const char *fill, const char *tip)
+{
+	cf_buf_addf(c->out, "<circle class=\"dot\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\">",
+		    cf_svg_x(c, x), cf_svg_y(c, y), fill);
+	tooltip(c, tip);
+	cf_buf_addstr(c->out, "</circle>\n");
+}
+
+void cf_svg_rule(struct cf_svg *c, double y, const char *cls)
+{
+	hline(c, cf_svg_y(c, y), cls);
 }
 
 void cf_svg_rect(struct cf_svg *c, const char *cls, double x, double y, double w, double h,

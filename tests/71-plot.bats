@@ -12,6 +12,7 @@ setup_file() {
 	cat >"$BATS_FILE_TMPDIR/stream.py" <<'PY'
 import struct, sys
 def enc(o):
+    if o is None: return b'\xc0'
     if isinstance(o, bool): return b'\xc3' if o else b'\xc2'
     if isinstance(o, int):
         return b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o)
@@ -45,10 +46,43 @@ file_history = {"commits": 5, "files": [], "people": people,
     "hotspots": [{"path": "a.c", "commits": 3, "churn": 40},
                  {"path": "b.h", "commits": 2, "churn": 12},
                  {"path": "z<&>.py", "commits": 1, "churn": 3}]}
+units = [{"file": "n.py", "kind": "function", "name": n, "changes": c, "coupled": 2,
+          "hotness": c / 3} for n, c in (("alpha", 3), ("beta", 3), ("delta", 2), ("g<&>", 2))]
+shotness = {"commits": 6, "units": units, "total_couplings": 2, "max_units": 200,
+    "skipped_commits": 0, "couplings": [{"a": 0, "b": 1, "co_changes": 1, "strength": 0.33},
+                                        {"a": 2, "b": 3, "co_changes": 1, "strength": 0.5}]}
+typos = {"typos": [{"wrong": "widht", "correct": "width", "file": "t.py", "line": l,
+                    "commit": "ab" * 20} for l in (1, 2)] +
+                  [{"wrong": "recieve", "correct": "receive", "file": "t.py", "line": 5,
+                    "commit": "cd" * 20}],
+    "patterns": [{"wrong": "widht", "correct": "width", "count": 2}],
+    "total_typos": 3, "unique_patterns": 2, "affected_files": 1, "max_distance": 4}
+sentiment = {"ticks": [{"tick": t, "comments": 1, "mean": m, "positive": int(m > 0),
+                        "negative": int(m < 0), "neutral": 0}
+                       for t, m in ((0, 0.6249), (2, -0.5216), (3, -0.5955), (7, 0.1))],
+    "aggregate": {"comments": 4, "ticks": 4, "positive": 2, "negative": 2, "neutral": 0,
+                  "mean": -0.098}, "most_negative": [], "min_length": 20, "top": 20}
+imports = {"people": people, "imports": [
+    {"person": 0, "lang": "go", "module": "fmt", "count": 2, "ticks": [[0, 2]]},
+    {"person": 0, "lang": "python", "module": "os", "count": 1, "ticks": [[2, 1]]},
+    {"person": 1, "lang": "python", "module": "os", "count": 1, "ticks": [[1, 1]]},
+    {"person": 1, "lang": "python", "module": "sys", "count": 1, "ticks": [[1, 1]]}]}
+def stat(m, p): return {"n": 2, "mean": m, "median": m, "p95": p, "max": p}
+quality = {"ticks": [{"tick": t, "files": 2, "cyclomatic": stat(m, p), "cognitive": stat(1, 1)}
+                     for t, m, p in ((0, 1.5, 1.95), (1, 4.0, 4.0), (4, 2.0, 2.0))],
+    "total_files": 6}
+anomaly = {"series": ["churn", "files", "languages", "authors"], "threshold": 2.0,
+    "window": 20, "anomalies": [3],
+    "ticks": [{"tick": t, "churn": c, "files": 1, "languages": 1, "authors": 1,
+               "anomaly": t == 3, "flagged": ["churn"] if t == 3 else [], "max_abs_z": 0.0,
+               "z": {"churn": None, "files": None, "languages": None, "authors": None}}
+              for t, c in ((0, 2), (1, 6), (2, 4), (3, 300), (5, 2))]}
 recs = [{"t": "stream", "v": 1, "repo": "/src/proj/.git", "head": bytes(range(20)),
          "range": "HEAD", "first_parent": True, "commits": 4, "tick_size": DAY, "t0": T0}]
 for name, data in (("burndown", burndown), ("devs", devs), ("couples", couples),
-                   ("file-history", file_history), ("mystery", {"a": 1, "b": "x<y"})):
+                   ("file-history", file_history), ("mystery", {"a": 1, "b": "x<y"}),
+                   ("shotness", shotness), ("typos", typos), ("sentiment", sentiment),
+                   ("imports", imports), ("quality", quality), ("anomaly", anomaly)):
     if name in sys.argv[1:]:
         recs.append({"t": "result", "v": 1, "analyzer": name, "schema": 1, "data": data})
 sys.stdout.buffer.write(b''.join(map(enc, recs)))
@@ -290,4 +324,78 @@ console 0
 OUT
 	run grep -c '^burndown-files ' "$BATS_TEST_TMPDIR/found"
 	assert_output 8
+}
+
+@test "plot in chromium: shotness, typos, imports bars; sentiment, quality, anomaly over time" {
+	need_chromium
+	results shotness typos sentiment imports quality anomaly >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	run render "$BATS_TEST_TMPDIR/a.html"
+	# Four functions, one repeated fix, three modules (fmt, os of python, sys);
+	# one sentiment line, the mean and p95 of quality, five ticks of churn.
+	assert_output - <<'OUT'
+shotness 4 4
+typos 1 1
+sentiment 1 1
+imports 3 3
+quality 2 2
+anomaly 5 5
+requests 0
+errors 0
+console 0
+OUT
+}
+
+@test "plot: ticks without a value break the lines; the anomalous tick is marked" {
+	results sentiment quality anomaly typos imports >"$BATS_TEST_TMPDIR/s.mp"
+	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
+	local page=$BATS_TEST_TMPDIR/a.html
+	# Sentiment at ticks 0, 2, 3, 7: three pieces (a new "M" at 2 and at 7),
+	# a dot per tick, and the dashed zero line.
+	run bash -c "grep -o '<path class=\"series line\" d=\"[^\"]*' '$page' | head -1 | grep -o M | wc -l"
+	assert_output 3
+	run bash -c "sed -n '/data-chart=\"sentiment\"/,/<\\/svg>/p' '$page' | grep -c '<circle class=\"dot\"'"
+	assert_output 4
+	run bash -c "sed -n '/data-chart=\"sentiment\"/,/<\\/svg>/p' '$page' | grep -c '<line class=\"zero\"'"
+	assert_output 1
+	# Quality at ticks 0, 1, 4: two pieces per series.
+	run bash -c "sed -n '/data-chart=\"quality\"/,/<\\/svg>/p' '$page' | grep -o '<path class=\"series line\" d=\"[^\"]*' | tr -cd M"
+	assert_output MMMM
+	# One of the five churn bars is the anomaly, its tooltip says why.
+	run bash -c "sed -n '/data-chart=\"anomaly\"/,/<\\/svg>/p' '$page' | grep -c 'fill=\"#e15759\"'"
+	assert_output 1
+	grep -q '<title>2020-01-04: churn 300; anomaly in churn</title>' "$page"
+	# Dates on the axes from the header's t0 and tick size.
+	grep -q '>2020-01-03</text>' "$page"
+	# The fixes' table, the bars' labels escaped.
+	grep -q '<table class="fields" data-table="typos" data-count="3">' "$page"
+	grep -q '>widht → width</text>' "$page"
+	grep -q '>os (python)</text>' "$page"
+	grep -q '>2 files, 2 developers</text>' "$page"
+}
+
+@test "plot in chromium: the structure-aware analyzers on the standard history" {
+	need_chromium
+	local h=$BATS_TEST_TMPDIR/h a=shotness,typos,sentiment,imports,quality,anomaly
+	make_history "$h" >/dev/null
+	cf-run history -a $a -f plot -o "$BATS_TEST_TMPDIR/h.html" "$h"
+	cf-run history -a $a -f json "$h" >"$BATS_TEST_TMPDIR/h.json"
+	# The fixture's numbers: functions, quality ticks, ticks with commits and
+	# anomalies; no comments, imports or typos, so no chart of theirs.
+	run jq -c '[(.shotness.units | length), (.quality.ticks | length), (.anomaly.ticks | length),
+		(.anomaly.anomalies | length), (.sentiment.ticks | length), (.imports.imports | length),
+		(.typos.patterns | length)]' "$BATS_TEST_TMPDIR/h.json"
+	assert_output '[281,39,44,18,0,0,0]'
+	run render "$BATS_TEST_TMPDIR/h.html"
+	assert_output - <<'OUT'
+shotness 20 20
+quality 2 2
+anomaly 44 44
+requests 0
+errors 0
+console 0
+OUT
+	run bash -c "sed -n '/data-chart=\"anomaly\"/,/<\\/svg>/p' '$BATS_TEST_TMPDIR/h.html' |
+		grep -c 'fill=\"#e15759\"'"
+	assert_output 18
 }

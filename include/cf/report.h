@@ -21,6 +21,8 @@ int cf_doc_u64(const msgpack_object *map, const char *key, uint64_t *v);
 int cf_doc_i64(const msgpack_object *map, const char *key, int64_t *v);
 /* Any number (integer or float) as a double. */
 int cf_doc_num(const msgpack_object *o, double *v);
+/* The number of key in map (map may be NULL or not a map). */
+int cf_doc_f64(const msgpack_object *map, const char *key, double *v);
 /* The string of key, NUL-terminated copy in out (reset first); 0 when absent. */
 int cf_doc_str(const msgpack_object *map, const char *key, struct cf_buf *out);
 int cf_doc_key_is(const msgpack_object *k, const char *s);
@@ -54,6 +56,16 @@ double cf_doc_sparse_sum(const msgpack_object *row);
  * overwrites among the top people; every line fits 100 columns.
  */
 void cf_report_burndown_parts(struct cf_buf *out, const msgpack_object *d);
+
+/* A module of cf-imports' result, over all developers. */
+struct cf_doc_module {
+	const msgpack_object *module, *lang;	/* strings of the document */
+	double files;		/* the files importing it, summed */
+	size_t people;		/* the developers of those files */
+};
+
+/* The modules of an imports result, most files first (then language, module); free() it. */
+struct cf_doc_module *cf_doc_import_modules(const msgpack_object *d, size_t *n);
 
 /*
  * The text of the structure-aware analyzers' results (shotness, typos,

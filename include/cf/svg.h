@@ -53,6 +53,13 @@ void cf_svg_area(struct cf_svg *c, const double *xs, const double *lo, const dou
 		 size_t n, const char *fill, const char *tip);
 void cf_svg_line(struct cf_svg *c, const double *xs, const double *ys, size_t n,
 		 const char *stroke, const char *tip);
+/* A line broken before every point i with gap[i] set (gap may be NULL): one series. */
+void cf_svg_line_gaps(struct cf_svg *c, const double *xs, const double *ys,
+		      const unsigned char *gap, size_t n, const char *stroke, const char *tip);
+/* A point of a line (class "dot", not a mark the chart counts). */
+void cf_svg_dot(struct cf_svg *c, double x, double y, const char *fill, const char *tip);
+/* A horizontal line at data y across the plot area, of class cls (e.g. "zero"). */
+void cf_svg_rule(struct cf_svg *c, double y, const char *cls);
 void cf_svg_bar(struct cf_svg *c, double x, double w, double ylo, double yhi,
 		const char *fill, const char *tip);
 /* A bar in pixels (for horizontal bar charts and heatmaps), with its class. */
