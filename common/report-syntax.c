@@ -57,7 +57,8 @@ static void tick_cell(struct cf_buf *out, const msgpack_object *h, const msgpack
 
 /*
  * A number right-aligned in width columns with prec decimals; one too wide
- * for its column is shown in thousands, millions, ... (1.5M), never wider.
+ * for its column is shown in thousands, millions, ... (1.5M), and past
+ * those in exponent form (2e+21).
  */
 static void fit_number(struct cf_buf *out, double v, int width, int prec)
 {
@@ -85,6 +86,18 @@ static void num_cell(struct cf_buf *out, const msgpack_object *m, const char *ke
 		cf_buf_addf(out, "%*s", width, "");
 }
 
+/* Ends the line that starts at start, cut to 100 columns first. */
+static void end_fitted(struct cf_buf *out, size_t start)
+{
+	char *line = xmemdupz(out->buf + start, out->len - start);
+	size_t len = out->len - start;
+
+	cf_buf_setlen(out, start);
+	cf_report_fit(out, line, len, 100);
+	rp_end_row(out);
+	free(line);
+}
+
 /*
  * "  label N, label N": for each key, a number or the size of an array;
  * keys that d lacks are left out.
@@ -107,7 +120,7 @@ static void totals(struct cf_buf *out, const msgpack_object *d, const char *cons
 		any = 1;
 	}
 	if (any)
-		rp_end_row(out);
+		end_fitted(out, start);
 	else
 		cf_buf_setlen(out, start);
 }
@@ -629,12 +642,14 @@ static void text_imports(struct cf_buf *out, const msgpack_object *d, const msgp
 	size_t n;
 	struct imp *v = imports_collect(d, array_size(people), &n);
 	double files = 0;
+	size_t start = out->len;
 
 	(void)h;
 	for (size_t i = 0; i < n; i++)
 		files += v[i].count;
 	cf_buf_addf(out, "  developers %zu, entries %zu (developer, language, module), "
-		    "files %.0f\n", array_size(people), n, files);
+		    "files %.0f", array_size(people), n, files);
+	end_fitted(out, start);
 	imports_modules(out, d);
 	imports_people(out, people, v, n);
 	free(v);

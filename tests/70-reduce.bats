@@ -343,7 +343,7 @@ res("shotness", {"units": units, "commits": 123456789, "total_couplings": 40, "m
 res("typos", {"typos": [{"wrong": N + "x", "correct": N + "y", "file": L + "t.c",
     "line": 123456789, "commit": "ab" * 20} for _ in range(25)],
     "patterns": [{"wrong": N, "correct": N + "z", "count": 1000000}] * 22,
-    "total_typos": 25, "unique_patterns": 1, "affected_files": 1, "max_distance": 4})
+    "total_typos": 25, "unique_patterns": 1, "affected_files": 1, "max_distance": 1e300})
 res("sentiment", {"ticks": [{"tick": t, "comments": 1000000, "mean": -0.99 + t / 100,
     "positive": 100000, "negative": 100000, "neutral": 100000} for t in range(45)],
     "aggregate": {"comments": 45000000, "ticks": 45, "positive": 1, "negative": 2,
