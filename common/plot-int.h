@@ -40,6 +40,22 @@ int pl_hbar_cmp(const void *a, const void *b);
 void pl_hbar_chart(struct cf_buf *out, const char *kind, const char *label,
 		   const struct pl_hbar *v, size_t n, const char *unit);
 
+/* A name of a heatmap's row and column. */
+struct pl_name {
+	const char *name;
+	size_t len;
+};
+
+#define PL_HEAT_TOP 16
+
+/*
+ * A heatmap of co-changes: n rows and columns named names, v[a * n + b]
+ * the commits of a and b (the diagonal: of a alone); a cell per non-zero
+ * count (data-count), darker for more.
+ */
+void pl_heatmap(struct cf_buf *out, const char *kind, const char *label,
+		const struct pl_name *names, size_t n, const double *v);
+
 /*
  * A line of parameters: for each key of d that is a number or an array,
  * its format (one %llu) with the number or the array's size.

@@ -61,6 +61,57 @@ static void bar_of(struct pl_hbar *b, struct labels *l, size_t i, double value)
 
 /* ---- shotness ---- */
 
+static size_t unit_slot(const struct pl_hbar *v, size_t n, const msgpack_object *c,
+			const char *key)
+{
+	uint64_t u;
+
+	if (!cf_doc_u64(c, key, &u))
+		return n;
+	for (size_t k = 0; k < n; k++)
+		if (v[k].index == u)
+			return k;
+	return n;
+}
+
+/*
+ * Co-changes among the functions changed most (v, ranked, index: the
+ * unit), from the couplings reported: their changes on the diagonal.
+ */
+static void shotness_heatmap(struct cf_buf *out, const msgpack_object *d,
+			     const struct pl_hbar *v, size_t n)
+{
+	const msgpack_object *pairs = array_of(d, "couplings");
+	struct pl_name names[PL_HEAT_TOP];
+	double *cells;
+	size_t pairs_shown = 0;
+
+	n = n > PL_HEAT_TOP ? PL_HEAT_TOP : n;
+	cells = xcalloc(n * n + 1, sizeof(double));
+	for (size_t k = 0; k < n; k++) {
+		names[k].name = v[k].name;
+		names[k].len = v[k].len;
+		cells[k * n + k] = v[k].value > 0 ? v[k].value : 0;
+	}
+	for (uint32_t i = 0; pairs && i < pairs->via.array.size; i++) {
+		const msgpack_object *c = &pairs->via.array.ptr[i];
+		size_t a = unit_slot(v, n, c, "a"), b = unit_slot(v, n, c, "b");
+		double co;
+		if (a == n || b == n || a == b || !cf_doc_f64(c, "co_changes", &co) || !(co > 0))
+			continue;
+		cells[a * n + b] = cells[b * n + a] = co;
+		pairs_shown++;
+	}
+	if (pairs_shown) {
+		cf_buf_addf(out, "<h3>Co-changes among the %zu functions changed most</h3>\n"
+			    "<p class=\"note\">The diagonal is each function's commits; pairs "
+			    "beyond the reported couplings are not shown.</p>\n", n);
+		pl_heatmap(out, "shotness-heatmap", "co-changes between functions", names, n,
+			   cells);
+	}
+	free(cells);
+}
+
 static void plot_shotness(struct cf_buf *out, const msgpack_object *d, const msgpack_object *h)
 {
 	static const char *const keys[] = {
@@ -91,7 +142,7 @@ static void plot_shotness(struct cf_buf *out, const msgpack_object *d, const msg
 		cf_buf_addf(&l.note[n], "coupled with %llu",
 			    (unsigned long long)pl_u64_or(u, "coupled", 0));
 		bar_of(&v[n], &l, n, changes);
-		n++;
+		v[n++].index = i;
 		cf_buf_release(&file);
 	}
 	qsort(v, n, sizeof(*v), pl_hbar_cmp);
@@ -99,6 +150,7 @@ static void plot_shotness(struct cf_buf *out, const msgpack_object *d, const msg
 		cf_buf_addstr(out, "<h3>Hot functions: commits that changed them</h3>\n");
 		pl_hbar_chart(out, "shotness", "changes of the functions changed most", v, n,
 			      "changes");
+		shotness_heatmap(out, d, v, n);
 	}
 	labels_release(&l);
 	free(v);

@@ -966,7 +966,7 @@ static void couples_top(struct cf_buf *out, const msgpack_object *d)
 	free(v);
 }
 
-#define HEAT_TOP 16
+#define HEAT_TOP PL_HEAT_TOP
 
 /* The files of couples with most revisions, at most HEAT_TOP, as indexes. */
 static size_t heat_files(const msgpack_object *files, const msgpack_object *revs, uint32_t *idx)
@@ -1039,16 +1039,15 @@ static void heat_fill(struct cf_buf *out, double share)
 		    (int)(250 - 90 * t));
 }
 
-static void heat_labels(struct cf_svg *c, const msgpack_object *files, const uint32_t *idx,
-			size_t n, double lw, double cw)
+static void heat_labels(struct cf_svg *c, const struct pl_name *names, size_t n, double lw,
+			double cw)
 {
 	struct cf_buf s = CF_BUF_INIT;
 
 	for (size_t k = 0; k < n; k++) {
-		const msgpack_object *f = &files->via.array.ptr[idx[k]];
 		cf_buf_reset(&s);
 		cf_buf_addf(&s, "%zu ", k + 1);
-		cf_report_fit(&s, f->via.str.ptr, f->via.str.size, 30);
+		cf_report_fit(&s, names[k].name, names[k].len, 30);
 		cf_svg_label(c, lw - 6, 24 + cw * k + cw / 2 + 4, "end", s.buf, s.len);
 		cf_buf_reset(&s);
 		cf_buf_addf(&s, "%zu", k + 1);
@@ -1057,44 +1056,32 @@ static void heat_labels(struct cf_svg *c, const msgpack_object *files, const uin
 	cf_buf_release(&s);
 }
 
-/* The heatmap of co-changes among the files changed most often. */
-static void couples_heatmap(struct cf_buf *out, const msgpack_object *d)
+void pl_heatmap(struct cf_buf *out, const char *kind, const char *label,
+		const struct pl_name *names, size_t n, const double *v)
 {
-	const msgpack_object *files = cf_doc_get(d, "files", MSGPACK_OBJECT_ARRAY);
-	uint32_t idx[HEAT_TOP];
-	double *v, top = 0, lw = 260, cw = 26;
+	double top = 0, lw = 260, cw = 26;
 	struct cf_buf col = CF_BUF_INIT, tip = CF_BUF_INIT;
-	size_t n, cells;
 	struct cf_svg c;
 
-	if (!files || !(n = heat_files(files, cf_doc_get(d, "revisions", MSGPACK_OBJECT_ARRAY),
-					 idx)))
-		return;
-	v = heat_cells(d, idx, n);
 	for (size_t k = 0; k < n * n; k++)
 		top = v[k] > top ? v[k] : top;
-	cells = count_nonzero(v, n * n);
 	memset(&c, 0, sizeof(c));
 	c.out = out;
 	c.width = lw + cw * n + 16;
 	c.height = 24 + cw * n + 8;
-	cf_buf_addf(out, "<h3>Co-changes among the %zu files changed most often</h3>\n"
-		    "<p class=\"note\">The diagonal is each file's commits.</p>\n", n);
-	cf_svg_begin(&c, "couples-heatmap", cells, "co-changes between files");
-	heat_labels(&c, files, idx, n, lw, cw);
+	cf_svg_begin(&c, kind, count_nonzero(v, n * n), label);
+	heat_labels(&c, names, n, lw, cw);
 	for (size_t a = 0; a < n; a++)
 		for (size_t b = 0; b < n; b++) {
-			const msgpack_object *fa = &files->via.array.ptr[idx[a]];
-			const msgpack_object *fb = &files->via.array.ptr[idx[b]];
 			if (!v[a * n + b])
 				continue;
 			cf_buf_reset(&col);
 			heat_fill(&col, top > 0 ? v[a * n + b] / top : 0);
 			cf_buf_reset(&tip);
-			cf_buf_add(&tip, fa->via.str.ptr, fa->via.str.size);
+			cf_buf_add(&tip, names[a].name, names[a].len);
 			if (a != b) {
 				cf_buf_addstr(&tip, " and ");
-				cf_buf_add(&tip, fb->via.str.ptr, fb->via.str.size);
+				cf_buf_add(&tip, names[b].name, names[b].len);
 			}
 			cf_buf_addf(&tip, ": %.0f commit%s", v[a * n + b],
 				    v[a * n + b] == 1 ? "" : "s");
@@ -1104,6 +1091,28 @@ static void couples_heatmap(struct cf_buf *out, const msgpack_object *d)
 	cf_svg_end(&c);
 	cf_buf_release(&col);
 	cf_buf_release(&tip);
+}
+
+/* The heatmap of co-changes among the files changed most often. */
+static void couples_heatmap(struct cf_buf *out, const msgpack_object *d)
+{
+	const msgpack_object *files = cf_doc_get(d, "files", MSGPACK_OBJECT_ARRAY);
+	uint32_t idx[HEAT_TOP];
+	struct pl_name names[HEAT_TOP];
+	double *v;
+	size_t n;
+
+	if (!files || !(n = heat_files(files, cf_doc_get(d, "revisions", MSGPACK_OBJECT_ARRAY),
+					 idx)))
+		return;
+	v = heat_cells(d, idx, n);
+	for (size_t k = 0; k < n; k++) {
+		names[k].name = files->via.array.ptr[idx[k]].via.str.ptr;
+		names[k].len = files->via.array.ptr[idx[k]].via.str.size;
+	}
+	cf_buf_addf(out, "<h3>Co-changes among the %zu files changed most often</h3>\n"
+		    "<p class=\"note\">The diagonal is each file's commits.</p>\n", n);
+	pl_heatmap(out, "couples-heatmap", "co-changes between files", names, n, v);
 	free(v);
 }
 

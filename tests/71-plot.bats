@@ -331,10 +331,13 @@ OUT
 	results shotness typos sentiment imports quality anomaly >"$BATS_TEST_TMPDIR/s.mp"
 	cf-reduce -f plot <"$BATS_TEST_TMPDIR/s.mp" >"$BATS_TEST_TMPDIR/a.html"
 	run render "$BATS_TEST_TMPDIR/a.html"
-	# Four functions, one repeated fix, three modules (fmt, os of python, sys);
-	# one sentiment line, the mean and p95 of quality, five ticks of churn.
+	# Four functions, their changes on the heatmap's diagonal and two pairs
+	# on both sides; one repeated fix, three modules (fmt, os of python,
+	# sys); one sentiment line, the mean and p95 of quality, five ticks of
+	# churn.
 	assert_output - <<'OUT'
 shotness 4 4
+shotness-heatmap 8 8
 typos 1 1
 sentiment 1 1
 imports 3 3
@@ -386,9 +389,16 @@ OUT
 		(.anomaly.anomalies | length), (.sentiment.ticks | length), (.imports.imports | length),
 		(.typos.patterns | length)]' "$BATS_TEST_TMPDIR/h.json"
 	assert_output '[281,39,44,18,0,0,0]'
+	# The heatmap: the 16 functions changed most (ties by label), their
+	# changes on the diagonal, the reported couplings among them twice.
+	cells=$(jq '.shotness as $s | [$s.units | to_entries[] | {i: .key, c: .value.changes,
+		l: "\(.value.name) (\(.value.file))"}] | sort_by(-.c, .l) | .[:16] | map(.i) as $top |
+		16 + 2 * ([$s.couplings[] | select((.a as $a | $top | index($a)) and
+		(.b as $b | $top | index($b)))] | length)' "$BATS_TEST_TMPDIR/h.json")
 	run render "$BATS_TEST_TMPDIR/h.html"
-	assert_output - <<'OUT'
+	assert_output - <<OUT
 shotness 20 20
+shotness-heatmap $cells $cells
 quality 2 2
 anomaly 44 44
 requests 0
