@@ -803,36 +803,56 @@ static void z_cell(struct cf_buf *out, const msgpack_object *t, const msgpack_ob
 		cf_buf_addf(out, "%10s", "inf");
 }
 
-/* One line per flagged series of tick t: the series, its value and z. */
-static void anomaly_tick(struct cf_buf *out, const msgpack_object *h, const msgpack_object *t)
+/* A line of a flagged series of tick t: the series, its value and z (the date on the first). */
+static void anomaly_line(struct cf_buf *out, const msgpack_object *h, const msgpack_object *t,
+			 const msgpack_object *name, int *first)
+{
+	char key[128];
+
+	if (name->type != MSGPACK_OBJECT_STR || name->via.str.size >= sizeof(key))
+		return;
+	snprintf(key, sizeof(key), "%.*s", (int)name->via.str.size, name->via.str.ptr);
+	cf_buf_addstr(out, "  ");
+	if (*first)
+		tick_cell(out, h, t, 16);
+	else
+		rp_pad_to(out, 0, 16);
+	*first = 0;
+	cf_buf_addstr(out, "  ");
+	metric_name(out, name, 30);
+	cf_buf_addstr(out, "  ");
+	num_cell(out, t, key, 12, fmod(num_or(t, key, 0), 1) ? 4 : 0);
+	cf_buf_addstr(out, "  ");
+	z_cell(out, t, name);
+	rp_end_row(out);
+}
+
+/*
+ * The flagged series of tick t: its "flagged" list (schema 2), else the
+ * series of its z map beyond the threshold (schema 1 has no list).
+ */
+static void anomaly_tick(struct cf_buf *out, const msgpack_object *h, const msgpack_object *t,
+			 double threshold)
 {
 	const msgpack_object *flagged = array_of(t, "flagged");
+	const msgpack_object *z = cf_doc_get(t, "z", MSGPACK_OBJECT_MAP);
 	int first = 1;
+	double v;
 
-	for (uint32_t i = 0; i < array_size(flagged); i++) {
-		const msgpack_object *name = &flagged->via.array.ptr[i];
-		char key[128];
-		if (name->type != MSGPACK_OBJECT_STR || name->via.str.size >= sizeof(key))
-			continue;
-		snprintf(key, sizeof(key), "%.*s", (int)name->via.str.size, name->via.str.ptr);
+	for (uint32_t i = 0; i < array_size(flagged); i++)
+		anomaly_line(out, h, t, &flagged->via.array.ptr[i], &first);
+	for (uint32_t i = 0; !flagged && z && i < z->via.map.size; i++)
+		if (cf_doc_num(&z->via.map.ptr[i].val, &v) && fabs(v) > threshold)
+			anomaly_line(out, h, t, &z->via.map.ptr[i].key, &first);
+	if (first) {	/* an infinite z, which schema 1 left as nil */
 		cf_buf_addstr(out, "  ");
-		if (first)
-			tick_cell(out, h, t, 16);
-		else
-			rp_pad_to(out, 0, 16);
-		first = 0;
-		cf_buf_addstr(out, "  ");
-		metric_name(out, name, 30);
-		cf_buf_addstr(out, "  ");
-		num_cell(out, t, key, 12, fmod(num_or(t, key, 0), 1) ? 4 : 0);
-		cf_buf_addstr(out, "  ");
-		z_cell(out, t, name);
+		tick_cell(out, h, t, 16);
 		rp_end_row(out);
 	}
 }
 
 static void anomaly_flagged(struct cf_buf *out, const msgpack_object *h,
-			    const msgpack_object *ticks)
+			    const msgpack_object *ticks, double threshold)
 {
 	size_t shown = 0, total = 0;
 
@@ -845,7 +865,7 @@ static void anomaly_flagged(struct cf_buf *out, const msgpack_object *h,
 			cf_buf_addf(out, "\n  flagged ticks\n  %-16s  %-30s  %12s  %10s\n", "date",
 				    "series", "value", "z");
 		if (shown < TOP_FLAGGED) {
-			anomaly_tick(out, h, t);
+			anomaly_tick(out, h, t, threshold);
 			shown++;
 		}
 	}
@@ -881,7 +901,7 @@ static void text_anomaly(struct cf_buf *out, const msgpack_object *d, const msgp
 	}
 	if (col)
 		cf_buf_addch(out, '\n');
-	anomaly_flagged(out, h, array_of(d, "ticks"));
+	anomaly_flagged(out, h, array_of(d, "ticks"), num_or(d, "threshold", 2.0));
 }
 
 int cf_report_syntax(struct cf_buf *out, const msgpack_object *name, const msgpack_object *d,

@@ -387,3 +387,22 @@ PY
 	run awk '{ gsub(/\xe2\x80\xa6/, "x"); if (length($0) > 100) print NR": "length($0) }' <<<"$output"
 	assert_output ""
 }
+
+@test "text: an anomaly result of schema 1 (no flagged list): the series over the threshold" {
+	printf '%s\n' "$STREAM" '{"t":"result","v":1,"analyzer":"anomaly","schema":1,"data":{"anomalies":[7,9],"threshold":2.0,"window":20,"ticks":[{"tick":6,"anomaly":false,"churn":2,"files":1,"languages":1,"authors":1,"max_abs_z":1.2,"z":{"churn":-1.2,"files":0.0,"languages":0.0,"authors":0.0}},{"tick":7,"anomaly":true,"churn":300,"files":1,"languages":1,"authors":1,"max_abs_z":177.844,"z":{"churn":177.844,"files":0.0,"languages":0.0,"authors":0.0}},{"tick":9,"anomaly":true,"churn":2,"files":4,"languages":1,"authors":1,"max_abs_z":null,"z":{"churn":-0.3,"files":null,"languages":0.0,"authors":0.0}}]}}' |
+		mp >"$BATS_TEST_TMPDIR/s.mp"
+	run -0 cf-reduce -f text <"$BATS_TEST_TMPDIR/s.mp"
+	assert_output - <<'OUT'
+repository  /r/.git
+head        0123456789abcdef0123456789abcdef01234567
+history     HEAD, first parents, 1 commit
+
+anomaly (schema 1)
+  ticks 3, anomalies 2, window 20, threshold 2
+
+  flagged ticks
+  date              series                                 value           z
+  2020-01-08        churn                                    300     177.844
+  2020-01-10
+OUT
+}
