@@ -12,6 +12,13 @@
 #include <msgpack.h>
 #include <stddef.h>
 
+/* The metrics of cf-quality's ticks, in the order a tick lists them. */
+#define CF_QUALITY_METRICS 7
+extern const char *const cf_quality_metrics[CF_QUALITY_METRICS];
+
+/* Rounded to 4 decimals, as the analyzers report scores. */
+double cf_round4(double v);
+
 /* qsort's comparison of doubles, ascending. */
 int cf_stats_cmp(const void *a, const void *b);
 
