@@ -9,7 +9,6 @@
  * cf-quality(1)).
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cf/alloc.h"
@@ -36,10 +35,7 @@ static const char usage[] =
 enum { M_CYCLOMATIC, M_COGNITIVE, M_MAX_CYCLOMATIC, M_VOLUME, M_COMMENT_DENSITY,
        M_DOC_COVERAGE, M_COHESION, NR_METRICS };
 
-static const char *const metric_names[NR_METRICS] = {
-	"cyclomatic", "cognitive", "max_cyclomatic", "volume", "comment_density",
-	"doc_coverage", "cohesion",
-};
+_Static_assert(NR_METRICS == CF_QUALITY_METRICS, "cf_quality_metrics names every metric");
 
 struct values {
 	double *v;
@@ -157,7 +153,7 @@ static void pack_tick(msgpack_packer *pk, const struct tick_q *t)
 	for (int m = 0; m < NR_METRICS; m++) {
 		if (!t->vals[m].nr)
 			continue;
-		cf_pack_str(pk, metric_names[m]);
+		cf_pack_str(pk, cf_quality_metrics[m]);
 		cf_stats_pack(pk, t->vals[m].v, t->vals[m].nr);
 	}
 	cf_pack_kv_u64(pk, "tick", t->tick);
