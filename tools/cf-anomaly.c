@@ -333,9 +333,13 @@ static void unpack_tick(struct anomaly *an, const struct cf_state *st, const msg
 	l = state_list(st, &e[4], &n);
 	t->who = xcalloc(n + 1, sizeof(*t->who));
 	t->alloc_who = n + 1;
-	for (t->v[S_AUTHORS] = 0; t->v[S_AUTHORS] < n; t->v[S_AUTHORS]++)
-		t->who[t->v[S_AUTHORS]] = cf_fs_state_u64(st, &l[t->v[S_AUTHORS]],
-							 an->a.fs.people.nr - 1);
+	for (t->v[S_AUTHORS] = 0; t->v[S_AUTHORS] < n; t->v[S_AUTHORS]++) {
+		uint64_t who = cf_fs_state_u64(st, &l[t->v[S_AUTHORS]], UINT32_MAX);
+		if (who >= an->a.fs.people.nr)
+			cf_state_die(st, "tick %llu names an author who is not there",
+				     (unsigned long long)t->tick);
+		t->who[t->v[S_AUTHORS]] = who;
+	}
 }
 
 static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
