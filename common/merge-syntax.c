@@ -190,7 +190,8 @@ static void pack_couplings(msgpack_packer *pk, const struct mg_ctx *c, const str
 	struct mg_triple *v = xcalloc(nr + 1, sizeof(*v));
 	size_t n = c->top && c->top < nr ? c->top : nr;
 
-	memcpy(v, m, nr * sizeof(*v));
+	if (nr)
+		memcpy(v, m, nr * sizeof(*v));
 	mg_sort(v, nr, sizeof(*v), pair_rank_cmp);
 	cf_pack_str(pk, "couplings");
 	msgpack_pack_array(pk, n);
