@@ -153,6 +153,10 @@ sum() {
 	assert_success
 	run jq -r '.shotness | "\(.commits) \(.units | length) \(.matrix | length) \(.total_couplings)"' m.json
 	assert_output "$(sum commits shotness) $(jq -s 'map(.shotness.units | length) | add' a.json b.json c.json) $(jq -s 'map(.shotness.matrix | length) | add' a.json b.json c.json) $(sum total_couplings shotness)"
+	# the couplings are ranked again to cf-reduce's --top, the matrix kept whole
+	run jq -r '.shotness | "\(.couplings | length) \(.couplings[0].co_changes) \(.matrix | length)"' \
+		<(cf-reduce --top 3 -f json a.mp b.mp c.mp)
+	assert_output "3 $(jq '[.shotness.matrix[][2]] | max' m.json) $(jq '.shotness.matrix | length' m.json)"
 	# a unit's changes are its repository's
 	run jq -r '.shotness.units[] | select(.file == "b:m2.py" and .name == "f1") | .changes' m.json
 	assert_output "$(jq -r '.shotness.units[] | select(.file == "m2.py" and .name == "f1") | .changes' b.json)"
