@@ -99,8 +99,33 @@ check-headers:
 		echo "#include \"$${h#include/}\"" | $(CC) $(ALL_CFLAGS) -x c -c - -o /dev/null || exit 1; \
 	done; echo "headers ok"
 
+# What the suite checks against or drives, beyond the build's dependencies:
+# pmccabe (cyclomatic numbers), GNU parallel and sshd (fleets over ssh), a
+# single-node Slurm, chromium (plots), valgrind.  Installed in one go when
+# make runs as root; otherwise the tests that need them are skipped, each
+# saying what is missing.
+TEST_PKGS := pmccabe parallel openssh-server openssh-client slurm-wlm munge \
+	     chromium python3-yaml valgrind jq
+TEST_CMDS := pmccabe parallel /usr/sbin/sshd /usr/sbin/slurmctld /usr/sbin/munged chromium valgrind jq
+
+$(BUILD)/.test-deps-ok: Makefile $(BUILD)/.deps-ok
+	@missing=""; \
+	for cmd in $(TEST_CMDS); do command -v $$cmd >/dev/null 2>&1 || missing=1; done; \
+	python3 -c 'import yaml' 2>/dev/null || missing=1; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing the test tools: $(TEST_PKGS)"; \
+		DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq \
+			$(TEST_PKGS) >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 900 \
+			apt-get install -y -qq $(TEST_PKGS) >/dev/null 2>&1; } || \
+		echo "make: some test tools could not be installed; their tests are skipped" >&2; \
+	elif [ -n "$$missing" ]; then \
+		echo "make: for every test: sudo apt-get install $(TEST_PKGS)" >&2; \
+	fi
+	@touch $@
+
 # The suite runs the tools from $(BIN); tests/run prints the closing line.
-test: all
+test: all $(BUILD)/.test-deps-ok
 	@CF_BIN=$(abspath $(BIN)) bash tests/run $(TESTS)
 
 test-asan:

@@ -28,6 +28,7 @@ void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu)
 	k->blob_cache_size = 1ull << 30;
 	k->diff_cache_size = 10000;
 	k->blob_arena_size = 4ull << 20;
+	k->delta_cache_size = 0;
 	for (int i = 0; i < CF_NR_KNOBS; i++)
 		k->src[i] = CF_KNOB_DEFAULT;
 }
@@ -49,7 +50,7 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 {
 	uint64_t caches = budget / 100 * 60;
 	uint64_t workers_share = budget / 100 * 30;
-	uint64_t workers, arena;
+	uint64_t threads_share, per_thread;
 
 	if (budget < CF_BUDGET_MIN)
 		return -1;
@@ -57,11 +58,15 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 	set(k, CF_KNOB_BLOB_CACHE_SIZE, &k->blob_cache_size, caches / 100 * 65);
 	set(k, CF_KNOB_DIFF_CACHE_SIZE, &k->diff_cache_size,
 	    clamp(caches / 100 * 35 / CF_DIFF_ENTRY_COST, 100, 1000000));
-	arena = clamp(workers_share / 8, 4ull << 20, 64ull << 20);
-	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size, arena);
-	workers = clamp((workers_share - k->blob_arena_size) / CF_WORKER_COST, 1, 16);
-	set(k, CF_KNOB_WORKERS, &k->workers, workers);
+	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size,
+	    clamp(workers_share / 8, 4ull << 20, 64ull << 20));
+	/* An arena given by flag may take the whole share: one thread then. */
+	threads_share = workers_share > k->blob_arena_size ? workers_share - k->blob_arena_size : 0;
+	set(k, CF_KNOB_WORKERS, &k->workers, clamp(threads_share / CF_WORKER_COST, 1, 16));
 	set(k, CF_KNOB_BUFFER_SIZE, &k->buffer_size, 2 * k->workers);
+	per_thread = threads_share / k->workers;
+	k->delta_cache_size = clamp(per_thread > CF_WORKER_MAPPED ? per_thread - CF_WORKER_MAPPED : 0,
+				    CF_DELTA_MIN, CF_DELTA_MAX);
 	return 0;
 }
 

@@ -450,6 +450,21 @@ static void resume_from(struct cf_fs_analyzer *a, const char *file)
 	cf_state_release(&st);
 }
 
+static void read_stream(struct cf_fileset *fs, const struct cf_record *rec)
+{
+	if (fs->have_stream)
+		return;		/* ticks are measured from the first */
+	fs->have_stream = 1;
+	cf_rec_u64_opt(rec, "tick_size", &fs->tick_size);
+	cf_rec_i64_opt(rec, "t0", &fs->t0);
+}
+
+void cf_fs_pack_ticks(msgpack_packer *pk, const struct cf_fileset *fs)
+{
+	cf_pack_kv_i64(pk, "t0", fs->t0);
+	cf_pack_kv_u64(pk, "tick_size", fs->tick_size);
+}
+
 static void end_commit(struct cf_fs_analyzer *a)
 {
 	if (a->fs.in_commit && a->end_commit)
@@ -516,6 +531,10 @@ void cf_fs_main(struct cf_fs_analyzer *a)
 			a->change(a, &c, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_BARRIER)) {
 			barrier(a, &rec, a->state_dir);
+		} else if (cf_rec_is(&rec, CF_REC_STREAM)) {
+			read_stream(&a->fs, &rec);
+			if (a->record)
+				a->record(a, &rec);
 		} else if (a->record) {
 			a->record(a, &rec);
 		}

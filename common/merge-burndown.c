@@ -207,15 +207,6 @@ static void pack_moved_sparse(msgpack_packer *pk, struct bd *d, size_t i,
 	}
 }
 
-static uint64_t sum_u64(const struct mg_ctx *c, const char *key)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < c->nr; i++)
-		n = mg_add(c, i, n, mg_u64(c, i, c->in[i].data, key));
-	return n;
-}
-
 static void pack_counts(msgpack_packer *pk, struct bd *d)
 {
 	static const char *const sums[] = { "commits", "files", "lines", "resyncs", "renames" };
@@ -228,7 +219,7 @@ static void pack_counts(msgpack_packer *pk, struct bd *d)
 	cf_pack_kv_u64(pk, "samples", d->samples);
 	cf_pack_kv_u64(pk, "bands", d->bands);
 	for (int k = 0; k < 5; k++)
-		cf_pack_kv_u64(pk, sums[k], sum_u64(d->c, sums[k]));
+		cf_pack_kv_u64(pk, sums[k], mg_sum_u64(d->c, sums[k]));
 	cf_pack_str(pk, "band_start");
 	msgpack_pack_array(pk, d->bands);
 	for (uint64_t b = 0; b < d->bands; b++)

@@ -10,15 +10,6 @@
 #include "cf/writer.h"
 #include "merge-int.h"
 
-static uint64_t sum_u64(const struct mg_ctx *c, const char *key)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < c->nr; i++)
-		n = mg_add(c, i, n, mg_u64(c, i, c->in[i].data, key));
-	return n;
-}
-
 static void pack_qpath(msgpack_packer *pk, const struct mg_path *p)
 {
 	cf_pack_strn(pk, p->s, p->len);
@@ -52,30 +43,6 @@ static int pair_rank_cmp(const void *a_, const void *b_)
 	return pair_pos_cmp(a_, b_);
 }
 
-struct triple {
-	uint64_t v[3];
-};
-
-static int triple_cmp(const void *a_, const void *b_)
-{
-	const struct triple *a = a_, *b = b_;
-
-	for (int k = 0; k < 3; k++)
-		if (a->v[k] != b->v[k])
-			return a->v[k] < b->v[k] ? -1 : 1;
-	return 0;
-}
-
-static void pack_triples(msgpack_packer *pk, const struct triple *t, size_t n)
-{
-	msgpack_pack_array(pk, n);
-	for (size_t k = 0; k < n; k++) {
-		msgpack_pack_array(pk, 3);
-		for (int f = 0; f < 3; f++)
-			cf_pack_u64(pk, t[k].v[f]);
-	}
-}
-
 static uint64_t *couples_revisions(const struct mg_ctx *c, const struct mg_paths *ps)
 {
 	uint64_t *rev = xcalloc(ps->nr + 1, sizeof(*rev));
@@ -92,11 +59,11 @@ static uint64_t *couples_revisions(const struct mg_ctx *c, const struct mg_paths
 }
 
 /* Reads [x, y, n] triples of key, remapping x and y with the two maps. */
-static struct triple *read_triples(const struct mg_ctx *c, const char *key,
+static struct mg_triple *read_triples(const struct mg_ctx *c, const char *key,
 				   uint32_t **map_x, uint32_t **map_y, const char *what_x,
 				   const uint32_t *count_x, const uint32_t *count_y, size_t *nr)
 {
-	struct triple *v = NULL;
+	struct mg_triple *v = NULL;
 	size_t n = 0, alloc = 0;
 
 	for (size_t i = 0; i < c->nr; i++) {
@@ -118,7 +85,7 @@ static struct triple *read_triples(const struct mg_ctx *c, const char *key,
 }
 
 static void pack_top(msgpack_packer *pk, const struct mg_ctx *c, const struct mg_paths *ps,
-		     const struct triple *m, size_t nr, const uint64_t *rev)
+		     const struct mg_triple *m, size_t nr, const uint64_t *rev)
 {
 	struct pair *v = xcalloc(nr + 1, sizeof(*v));
 	size_t n = c->top && c->top < nr ? c->top : nr;
@@ -160,7 +127,7 @@ void mg_merge_couples(const struct mg_ctx *c, msgpack_packer *pk)
 	struct mg_people p = { 0 };
 	uint64_t max_changes = mg_same_u64(c, "max_changes"), *rev;
 	uint32_t *nf = file_counts(c);
-	struct triple *m, *pf;
+	struct mg_triple *m, *pf;
 	size_t nr_m, nr_pf;
 
 	mg_paths_collect(c, &ps, "files", NULL);
@@ -173,28 +140,28 @@ void mg_merge_couples(const struct mg_ctx *c, msgpack_packer *pk)
 			m[k].v[0] = m[k].v[1];
 			m[k].v[1] = t;
 		}
-	mg_sort(m, nr_m, sizeof(*m), triple_cmp);
+	mg_sort(m, nr_m, sizeof(*m), mg_triple_cmp);
 	pf = read_triples(c, "people_files", p.remap, ps.remap, "person", p.count, nf, &nr_pf);
-	mg_sort(pf, nr_pf, sizeof(*pf), triple_cmp);
+	mg_sort(pf, nr_pf, sizeof(*pf), mg_triple_cmp);
 
 	msgpack_pack_map(pk, 9);
-	cf_pack_kv_u64(pk, "commits", sum_u64(c, "commits"));
+	cf_pack_kv_u64(pk, "commits", mg_sum_u64(c, "commits"));
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, ps.nr);
 	for (size_t k = 0; k < ps.nr; k++)
 		pack_qpath(pk, &ps.v[k]);
 	cf_pack_str(pk, "matrix");
-	pack_triples(pk, m, nr_m);
+	mg_pack_triples(pk, m, nr_m);
 	cf_pack_kv_u64(pk, "max_changes", max_changes);
 	cf_pack_str(pk, "people");
 	mg_people_pack(pk, &p, 1);
 	cf_pack_str(pk, "people_files");
-	pack_triples(pk, pf, nr_pf);
+	mg_pack_triples(pk, pf, nr_pf);
 	cf_pack_str(pk, "revisions");
 	msgpack_pack_array(pk, ps.nr);
 	for (size_t k = 0; k < ps.nr; k++)
 		cf_pack_u64(pk, rev[k]);
-	cf_pack_kv_u64(pk, "skipped_commits", sum_u64(c, "skipped_commits"));
+	cf_pack_kv_u64(pk, "skipped_commits", mg_sum_u64(c, "skipped_commits"));
 	pack_top(pk, c, &ps, m, nr_m, rev);
 
 	free(m);
@@ -313,7 +280,7 @@ void mg_merge_file_history(const struct mg_ctx *c, msgpack_packer *pk)
 	mg_paths_collect(c, &ps, "files", "path");
 	mg_people_build(c, &p, "people");
 	msgpack_pack_map(pk, 4);
-	cf_pack_kv_u64(pk, "commits", sum_u64(c, "commits"));
+	cf_pack_kv_u64(pk, "commits", mg_sum_u64(c, "commits"));
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, ps.nr);
 	for (size_t k = 0; k < ps.nr; k++)

@@ -46,8 +46,14 @@ int64_t mg_i64(const struct mg_ctx *c, size_t i, const msgpack_object *map, cons
 const msgpack_object *mg_arr(const struct mg_ctx *c, size_t i, const msgpack_object *map,
 			     const char *key);
 uint64_t mg_item_u64(const struct mg_ctx *c, size_t i, const msgpack_object *arr, uint32_t k);
+double mg_f64(const struct mg_ctx *c, size_t i, const msgpack_object *map, const char *key);
+/* A string field: its bytes (not NUL-terminated) and length. */
+const char *mg_str(const struct mg_ctx *c, size_t i, const msgpack_object *map, const char *key,
+		   uint32_t *len);
 /* The same uint field of every input, or an error. */
 uint64_t mg_same_u64(const struct mg_ctx *c, const char *key);
+/* The sum of a uint field of every input. */
+uint64_t mg_sum_u64(const struct mg_ctx *c, const char *key);
 
 /* Overflow-checked sum for counters. */
 uint64_t mg_add(const struct mg_ctx *c, size_t i, uint64_t a, uint64_t b);
@@ -59,6 +65,13 @@ uint64_t mg_add(const struct mg_ctx *c, size_t i, uint64_t a, uint64_t b);
  * error that names why.
  */
 int64_t mg_origin(const struct mg_ctx *c, uint64_t unit, const char *what, uint64_t *shift);
+/*
+ * The same tick_size of every input and the merge's t0 (mg_origin);
+ * returns each input's shift in ticks, the caller's to free.
+ */
+uint64_t *mg_ticks(const struct mg_ctx *c, int64_t *t0, uint64_t *tick_size);
+/* "t0" and "tick_size", two key/value pairs of a map. */
+void mg_pack_ticks(msgpack_packer *pk, int64_t t0, uint64_t tick_size);
 
 /* People unified by identity, sorted by name then email (byte order). */
 struct mg_person {
@@ -80,6 +93,12 @@ void mg_people_pack(msgpack_packer *pk, const struct mg_people *p, int email_fir
 int mg_person_cmp(const struct mg_person *a, const struct mg_person *b);
 /* A person index of input i (elem of an array), checked and remapped. */
 uint32_t mg_person(const struct mg_ctx *c, const struct mg_people *p, size_t i, uint64_t idx);
+
+/* Byte order, the shorter first on a tie. */
+int mg_bytes_cmp(const char *a, size_t na, const char *b, size_t nb);
+
+/* A path of input i qualified by its part ("NAME:PATH"), NUL-terminated, the caller's. */
+char *mg_qualify(const struct mg_ctx *c, size_t i, const msgpack_object *path, size_t *len);
 
 /* Paths qualified by their part, sorted; a path in two inputs is an error. */
 struct mg_path {
@@ -107,6 +126,14 @@ const msgpack_object *mg_path_entry(const struct mg_ctx *c, const struct mg_path
 void mg_paths_release(struct mg_paths *ps, size_t nr_in);
 
 int mg_cmp_u64(const void *a, const void *b);
+
+/* [x, y, n] entries of a sparse matrix, ordered by x, y, then n. */
+struct mg_triple {
+	uint64_t v[3];
+};
+
+int mg_triple_cmp(const void *a, const void *b);
+void mg_pack_triples(msgpack_packer *pk, const struct mg_triple *t, size_t n);
 /* qsort that accepts an empty (NULL) array. */
 void mg_sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
@@ -115,5 +142,11 @@ void mg_merge_devs(const struct mg_ctx *c, msgpack_packer *pk);
 void mg_merge_couples(const struct mg_ctx *c, msgpack_packer *pk);
 void mg_merge_file_history(const struct mg_ctx *c, msgpack_packer *pk);
 void mg_merge_burndown(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_merge_shotness(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_merge_typos(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_merge_imports(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_merge_sentiment(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_merge_quality(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_merge_anomaly(const struct mg_ctx *c, msgpack_packer *pk);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * The merge of analyzers' results (see cf/merge.h): parts and their names,
  * the merged stream record, and the helpers the rules share.  The rules are
- * in merge-devs.c, merge-files.c (couples, file-history) and
- * merge-burndown.c.
+ * in merge-devs.c, merge-files.c (couples, file-history), merge-burndown.c,
+ * merge-syntax.c (shotness, typos, imports) and merge-ticks.c (sentiment,
+ * quality, anomaly).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,10 +37,16 @@ static const struct rule {
 	uint64_t schema;
 	void (*merge)(const struct mg_ctx *c, msgpack_packer *pk);
 } rules[] = {
+	{ "anomaly", 2, mg_merge_anomaly },
 	{ "burndown", 2, mg_merge_burndown },
 	{ "couples", 1, mg_merge_couples },
 	{ "devs", 1, mg_merge_devs },
 	{ "file-history", 1, mg_merge_file_history },
+	{ "imports", 2, mg_merge_imports },
+	{ "quality", 2, mg_merge_quality },
+	{ "sentiment", 2, mg_merge_sentiment },
+	{ "shotness", 2, mg_merge_shotness },
+	{ "typos", 1, mg_merge_typos },
 };
 
 /* ---- helpers of the rules ---- */
@@ -125,6 +132,33 @@ uint64_t mg_item_u64(const struct mg_ctx *c, size_t i, const msgpack_object *arr
 	return arr->via.array.ptr[k].via.u64;
 }
 
+double mg_f64(const struct mg_ctx *c, size_t i, const msgpack_object *map, const char *key)
+{
+	const msgpack_object *o = cf_obj_get(map, key);
+
+	if (o && o->type == MSGPACK_OBJECT_FLOAT32)
+		return o->via.f64;
+	return mg_get(c, i, map, key, MSGPACK_OBJECT_FLOAT64)->via.f64;
+}
+
+const char *mg_str(const struct mg_ctx *c, size_t i, const msgpack_object *map, const char *key,
+		   uint32_t *len)
+{
+	const msgpack_object *o = mg_get(c, i, map, key, MSGPACK_OBJECT_STR);
+
+	*len = o->via.str.size;
+	return o->via.str.ptr;
+}
+
+uint64_t mg_sum_u64(const struct mg_ctx *c, const char *key)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->nr; i++)
+		n = mg_add(c, i, n, mg_u64(c, i, c->in[i].data, key));
+	return n;
+}
+
 uint64_t mg_same_u64(const struct mg_ctx *c, const char *key)
 {
 	uint64_t v = mg_u64(c, 0, c->in[0].data, key);
@@ -144,6 +178,41 @@ uint64_t mg_add(const struct mg_ctx *c, size_t i, uint64_t a, uint64_t b)
 	if (a > UINT64_MAX - b)
 		mg_die(c, i, "a sum overflows");
 	return a + b;
+}
+
+uint64_t *mg_ticks(const struct mg_ctx *c, int64_t *t0, uint64_t *tick_size)
+{
+	uint64_t *shift = xcalloc(c->nr, sizeof(*shift));
+
+	*tick_size = mg_same_u64(c, "tick_size");
+	*t0 = mg_origin(c, *tick_size, "ticks", shift);
+	return shift;
+}
+
+void mg_pack_ticks(msgpack_packer *pk, int64_t t0, uint64_t tick_size)
+{
+	cf_pack_kv_i64(pk, "t0", t0);
+	cf_pack_kv_u64(pk, "tick_size", tick_size);
+}
+
+int mg_triple_cmp(const void *a_, const void *b_)
+{
+	const struct mg_triple *a = a_, *b = b_;
+
+	for (int k = 0; k < 3; k++)
+		if (a->v[k] != b->v[k])
+			return a->v[k] < b->v[k] ? -1 : 1;
+	return 0;
+}
+
+void mg_pack_triples(msgpack_packer *pk, const struct mg_triple *t, size_t n)
+{
+	msgpack_pack_array(pk, n);
+	for (size_t k = 0; k < n; k++) {
+		msgpack_pack_array(pk, 3);
+		for (int f = 0; f < 3; f++)
+			cf_pack_u64(pk, t[k].v[f]);
+	}
 }
 
 int mg_cmp_u64(const void *a_, const void *b_)
@@ -192,7 +261,7 @@ int64_t mg_origin(const struct mg_ctx *c, uint64_t unit, const char *what, uint6
 
 /* ---- people ---- */
 
-static int bytes_cmp(const char *a, size_t na, const char *b, size_t nb)
+int mg_bytes_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
 	int r = memcmp(a, b, na < nb ? na : nb);
 	if (r)
@@ -202,8 +271,8 @@ static int bytes_cmp(const char *a, size_t na, const char *b, size_t nb)
 
 int mg_person_cmp(const struct mg_person *a, const struct mg_person *b)
 {
-	int r = bytes_cmp(a->name, a->name_len, b->name, b->name_len);
-	return r ? r : bytes_cmp(a->email, a->email_len, b->email, b->email_len);
+	int r = mg_bytes_cmp(a->name, a->name_len, b->name, b->name_len);
+	return r ? r : mg_bytes_cmp(a->email, a->email_len, b->email, b->email_len);
 }
 
 static int person_qcmp(const void *a, const void *b)
@@ -294,12 +363,10 @@ void mg_people_pack(msgpack_packer *pk, const struct mg_people *p, int email_fir
 
 /* ---- paths ---- */
 
-void mg_paths_add(const struct mg_ctx *c, struct mg_paths *ps, size_t i, uint32_t idx,
-		  const msgpack_object *path)
+char *mg_qualify(const struct mg_ctx *c, size_t i, const msgpack_object *path, size_t *len)
 {
 	const struct mg_part *part = &c->parts[c->in[i].part];
 	struct cf_buf b = CF_BUF_INIT;
-	struct mg_path *p;
 
 	if (path->type != MSGPACK_OBJECT_STR)
 		mg_die(c, i, "a path is not a string");
@@ -308,9 +375,17 @@ void mg_paths_add(const struct mg_ctx *c, struct mg_paths *ps, size_t i, uint32_
 		cf_buf_addch(&b, ':');
 	}
 	cf_buf_add(&b, path->via.str.ptr, path->via.str.size);
+	return cf_buf_detach(&b, len);
+}
+
+void mg_paths_add(const struct mg_ctx *c, struct mg_paths *ps, size_t i, uint32_t idx,
+		  const msgpack_object *path)
+{
+	struct mg_path *p;
+
 	CF_ALLOC_GROW(ps->v, ps->nr + 1, ps->alloc);
 	p = &ps->v[ps->nr++];
-	p->s = cf_buf_detach(&b, &p->len);
+	p->s = mg_qualify(c, i, path, &p->len);
 	p->in = i;
 	p->idx = idx;
 }
@@ -318,7 +393,7 @@ void mg_paths_add(const struct mg_ctx *c, struct mg_paths *ps, size_t i, uint32_
 static int path_qcmp(const void *a_, const void *b_)
 {
 	const struct mg_path *a = a_, *b = b_;
-	return bytes_cmp(a->s, a->len, b->s, b->len);
+	return mg_bytes_cmp(a->s, a->len, b->s, b->len);
 }
 
 void mg_paths_sort(const struct mg_ctx *c, struct mg_paths *ps, const uint32_t *counts)
@@ -509,7 +584,7 @@ struct repo_entry {
 static int entry_cmp(const void *a_, const void *b_)
 {
 	const struct repo_entry *a = a_, *b = b_;
-	return bytes_cmp(a->name, a->name_len, b->name, b->name_len);
+	return mg_bytes_cmp(a->name, a->name_len, b->name, b->name_len);
 }
 
 static struct repo_entry *collect_repos(const struct cf_merge *m, size_t *nr)

@@ -190,9 +190,26 @@ static int same_name(const struct cf_uast *u, const struct cf_uast_node *a,
 		!memcmp(cf_uast_name(u, a), cf_uast_name(u, b), a->name_len);
 }
 
+/*
+ * A call of function func to itself: through this/self, or by its bare name
+ * unless func is a method of a language where a bare name is not one of
+ * the class (PHP count() in method count is the built-in).
+ */
+static int recursive_call(const struct walk *w, const struct cf_uast_node *n, int func)
+{
+	const struct cf_static_func *f = &w->out->funcs[func];
+	const struct fclass *fc = &w->fclass[func];
+	int method = fc->cls >= 0 || fc->aux_len;
+
+	if (!(n->roles & CF_ROLE_SELF) &&
+	    !((n->roles & CF_ROLE_BARE) && (!method || w->implicit_this)))
+		return 0;
+	return strlen(f->name) == n->name_len && !memcmp(f->name, cf_uast_name(w->u, n), n->name_len);
+}
+
 /* SonarSource's increments for node n whose parent sits at level nest. */
 static uint32_t cognitive_of(const struct walk *w, const struct cf_uast_node *n,
-			     uint32_t nest, const struct cf_static_func *f)
+			     uint32_t nest, int func)
 {
 	const struct cf_uast *u = w->u;
 	const struct cf_uast_node *p = n->parent == CF_UAST_NONE ? NULL : &u->nodes[n->parent];
@@ -211,10 +228,7 @@ static uint32_t cognitive_of(const struct walk *w, const struct cf_uast_node *n,
 			return 0;
 		return !(p && p->type == CF_UAST_BINARY && same_name(u, p, n));
 	case CF_UAST_CALL:
-		/* direct recursion */
-		return (n->roles & (CF_ROLE_BARE | CF_ROLE_SELF)) && f &&
-			strlen(f->name) == n->name_len &&
-			!memcmp(f->name, cf_uast_name(u, n), n->name_len);
+		return func >= 0 && recursive_call(w, n, func);
 	}
 	return 0;
 }
@@ -339,7 +353,7 @@ static void visit(struct walk *w, uint32_t i, const struct open *parent, struct 
 	if (!f)
 		return;
 	f->cyclomatic += cyclomatic_of(n);
-	f->cognitive += cognitive_of(w, n, parent->nest, f);
+	f->cognitive += cognitive_of(w, n, parent->nest, func);
 	if (starts_nesting(n))
 		self->nest = parent->nest + 1;
 	if (starts_depth(n)) {

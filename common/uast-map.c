@@ -237,6 +237,7 @@ static const struct uast_rule go_rules[] = {
 	R("type_spec", CF_UAST_CLASS, H_GO_TYPE),
 	R("field_declaration", CF_UAST_FIELD, H_NAME),
 	R("import_declaration", U_SKIP, H_NONE),
+	R("qualified_type", U_SKIP, H_PRUNE),
 };
 
 static const struct uast_rule python_rules[] = {
@@ -261,6 +262,7 @@ static const struct uast_rule java_rules[] = {
 static const struct uast_rule rust_rules[] = {
 	R("field_declaration", CF_UAST_FIELD, H_NAME),
 	R("self", CF_UAST_IDENT, H_TEXT),
+	RP("identifier", "lifetime", U_SKIP, H_NONE),
 };
 
 static const struct uast_rule ruby_rules[] = {
@@ -308,7 +310,7 @@ static const struct uast_rule ruby_rules[] = {
 static const struct uast_rule php_rules[] = {
 	R("name", CF_UAST_IDENT, H_TEXT),
 	R("case_statement", CF_UAST_CASE, H_CASE),
-	R("default_statement", CF_UAST_CASE, H_NONE),
+	RR("default_statement", CF_UAST_CASE, H_NONE, CF_ROLE_DEFAULT),
 	R("match_expression", CF_UAST_SWITCH, H_NONE),
 	R("function_definition", CF_UAST_FUNCTION, H_NAME),
 	R("property_declaration", CF_UAST_FIELD, H_FIELD),
@@ -319,7 +321,6 @@ static const struct uast_rule php_rules[] = {
 };
 
 static const struct uast_rule csharp_rules[] = {
-	RP("variable_declarator", "variable_declaration", U_SKIP, H_NONE),
 	R("property_declaration", CF_UAST_FIELD, H_NAME),
 	R("object_creation_expression", CF_UAST_CALL, H_CALL),
 };
@@ -331,6 +332,8 @@ static const struct uast_rule bash_rules[] = {
 	R("word", CF_UAST_LITERAL, H_TEXT),
 	R("variable_name", CF_UAST_IDENT, H_TEXT),
 	R("test_command", CF_UAST_UNARY, H_OP),
+	R("list", CF_UAST_BINARY, H_OP),	/* a && b, a || b */
+	R("extglob_pattern", CF_UAST_LITERAL, H_TEXT),
 };
 
 static const struct uast_rule js_rules[] = {
@@ -352,20 +355,27 @@ extern const TSLanguage *tree_sitter_php(void);
 extern const TSLanguage *tree_sitter_c_sharp(void);
 extern const TSLanguage *tree_sitter_bash(void);
 
-#define L(name, fn, rules) { name, fn, rules, sizeof(rules) / sizeof(rules[0]) }
+/*
+ * Type names are not identifiers: with prune_types, what a field named
+ * type, return_type, returns, type_arguments, type_parameters or
+ * default_type holds is dropped, but for a class or function there (a C
+ * struct with a body).  Go keeps its struct types in type fields, so its
+ * qualified types are pruned by rule instead.
+ */
+#define L(name, fn, rules, prune) { name, fn, rules, sizeof(rules) / sizeof(rules[0]), prune }
 const struct uast_lang uast_langs[] = {
-	L("bash", tree_sitter_bash, bash_rules),
-	L("c", tree_sitter_c, c_rules),
-	L("c_sharp", tree_sitter_c_sharp, csharp_rules),
-	L("cpp", tree_sitter_cpp, c_rules),
-	L("go", tree_sitter_go, go_rules),
-	L("java", tree_sitter_java, java_rules),
-	L("javascript", tree_sitter_javascript, js_rules),
-	L("php", tree_sitter_php, php_rules),
-	L("python", tree_sitter_python, python_rules),
-	L("ruby", tree_sitter_ruby, ruby_rules),
-	L("rust", tree_sitter_rust, rust_rules),
-	L("tsx", tree_sitter_tsx, js_rules),
-	L("typescript", tree_sitter_typescript, js_rules),
+	L("bash", tree_sitter_bash, bash_rules, 0),
+	L("c", tree_sitter_c, c_rules, 1),
+	L("c_sharp", tree_sitter_c_sharp, csharp_rules, 1),
+	L("cpp", tree_sitter_cpp, c_rules, 1),
+	L("go", tree_sitter_go, go_rules, 0),
+	L("java", tree_sitter_java, java_rules, 1),
+	L("javascript", tree_sitter_javascript, js_rules, 0),
+	L("php", tree_sitter_php, php_rules, 1),
+	L("python", tree_sitter_python, python_rules, 1),
+	L("ruby", tree_sitter_ruby, ruby_rules, 0),
+	L("rust", tree_sitter_rust, rust_rules, 1),
+	L("tsx", tree_sitter_tsx, js_rules, 1),
+	L("typescript", tree_sitter_typescript, js_rules, 1),
 };
 const size_t uast_nr_langs = sizeof(uast_langs) / sizeof(uast_langs[0]);

@@ -36,6 +36,7 @@ enum uast_how {
 	H_IVAR,		/* Ruby @x: member of self */
 	H_LAMBDA,	/* name from an enclosing declarator */
 	H_LEAF,		/* no name; children are not visited */
+	H_PRUNE,	/* with U_SKIP: neither the node nor its subtree is kept */
 };
 
 struct uast_rule {
@@ -51,6 +52,7 @@ struct uast_lang {
 	const TSLanguage *(*language)(void);
 	const struct uast_rule *rules;	/* before the generic rules */
 	size_t nr_rules;
+	int prune_types;	/* drop what fields named type, return_type... hold */
 };
 
 extern const struct uast_lang uast_langs[];

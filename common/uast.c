@@ -18,6 +18,8 @@ struct resolved {
 	const TSLanguage *lang;
 	uint32_t nsym;
 	const struct uast_rule *(*cand)[MAX_CANDIDATES];
+	uint32_t nfields;
+	uint8_t *type_field;	/* per field id: it holds a type (prune_types) */
 };
 
 static struct resolved resolved[16];
@@ -76,6 +78,24 @@ static void add_candidates(const struct uast_rule **slot, int *n,
 			slot[(*n)++] = &rules[i];
 }
 
+static void resolve_type_fields(struct resolved *r, const struct uast_lang *ul)
+{
+	static const char *const names[] = {
+		"type", "return_type", "returns", "type_arguments", "type_parameters",
+		"default_type",
+	};
+
+	r->nfields = ts_language_field_count(r->lang) + 1;
+	r->type_field = xcalloc(r->nfields, 1);
+	if (!ul->prune_types)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		TSFieldId f = ts_language_field_id_for_name(r->lang, names[i], strlen(names[i]));
+		if (f && f < r->nfields)
+			r->type_field[f] = 1;
+	}
+}
+
 /* Every symbol of the grammar, named or aliased, to its candidate rules. */
 static void resolve_lang(int i)
 {
@@ -94,6 +114,7 @@ static void resolve_lang(int i)
 		add_candidates(r->cand[s], &n, ul->rules, ul->nr_rules, name);
 		add_candidates(r->cand[s], &n, uast_generic_rules, uast_nr_generic_rules, name);
 	}
+	resolve_type_fields(r, ul);
 }
 
 static const struct resolved *get_resolved(int i)
@@ -336,22 +357,35 @@ static int is_logical(const char *op)
 	return !strcmp(op, "&&") || !strcmp(op, "||") || !strcmp(op, "and") || !strcmp(op, "or");
 }
 
+/*
+ * The operator: field "operator", else the first token that is no bracket
+ * or separator, else the first token (bash's test [ ... ]).
+ */
 static void name_op(struct conv *c, struct cf_uast_node *n, TSNode t)
 {
 	TSNode op = field(t, "operator");
-	const char *s = NULL;
+	const char *s = NULL, *first = NULL;
+	uint32_t nc = ts_node_child_count(t);
 
-	if (!ts_node_is_null(op)) {
-		s = ts_node_type(op);
-	} else {
-		uint32_t nc = ts_node_child_count(t);
-		for (uint32_t i = 0; i < nc && !s; i++) {
-			TSNode k = ts_node_child(t, i);
-			const char *ty = ts_node_type(k);
-			if (!ts_node_is_named(k) && !strchr("()[],;{}", ty[0]))
-				s = ty;
-		}
+	if (!ts_node_is_null(op) && ts_node_is_named(op)) {
+		/* a node of its own (bash -z): its text */
+		set_name_node(c, n, op);
+		return;
 	}
+	if (!ts_node_is_null(op))
+		s = ts_node_type(op);
+	for (uint32_t i = 0; i < nc && !s; i++) {
+		TSNode k = ts_node_child(t, i);
+		const char *ty = ts_node_type(k);
+		if (ts_node_is_named(k))
+			continue;
+		if (!first)
+			first = ty;
+		if (!strchr("()[],;{}", ty[0]))
+			s = ty;
+	}
+	if (!s)
+		s = first;
 	if (!s)
 		return;
 	set_name(c, n, s, strlen(s));
@@ -587,6 +621,18 @@ static TSNode span_node(TSNode t, const struct frame *parent)
 	return t;
 }
 
+static int has_token(TSNode t, const char *tok)
+{
+	uint32_t nc = ts_node_child_count(t);
+
+	for (uint32_t i = 0; i < nc; i++) {
+		TSNode k = ts_node_child(t, i);
+		if (!ts_node_is_named(k) && !strcmp(ts_node_type(k), tok))
+			return 1;
+	}
+	return 0;
+}
+
 /* Adjusts the rule to the node (conditions on fields, contents). */
 static unsigned refine(struct conv *c, TSNode t, const struct uast_rule *rule, unsigned *roles)
 {
@@ -599,7 +645,8 @@ static unsigned refine(struct conv *c, TSNode t, const struct uast_rule *rule, u
 		return strcmp(s, "struct_type") && strcmp(s, "interface_type") ? U_SKIP : rule->type;
 	}
 	case H_ASSIGN_VALUE:
-		return ts_node_is_null(field(t, "value")) ? U_SKIP : rule->type;
+		/* C# declarators have no value field, only the "=" */
+		return ts_node_is_null(field(t, "value")) && !has_token(t, "=") ? U_SKIP : rule->type;
 	case H_PY_STRING:
 		if (is_docstring(c)) {
 			*roles |= CF_ROLE_DOC;
@@ -616,9 +663,13 @@ static unsigned refine(struct conv *c, TSNode t, const struct uast_rule *rule, u
 	}
 	case H_BASH_CMD: {
 		TSNode m = field(t, "name");
-		if (!ts_node_is_null(m) && (text_is(c, m, "source") || text_is(c, m, ".")))
+		if (ts_node_is_null(m))
+			return rule->type;
+		if (text_is(c, m, "source") || text_is(c, m, "."))
 			return CF_UAST_IMPORT;
-		return rule->type;
+		if (text_is(c, m, "break"))
+			return CF_UAST_BREAK;
+		return text_is(c, m, "continue") ? CF_UAST_CONTINUE : rule->type;
 	}
 	}
 	return rule->type;
@@ -644,6 +695,9 @@ static void name_by_rule(struct conv *c, uint32_t i, TSNode t, const struct uast
 			set_name_node(c, n, t);
 		break;
 	case H_ASSIGN_VALUE:
+		/* a declarator's first token may be "let" */
+		set_name(c, n, "=", 1);
+		break;
 	case H_OP:
 		name_op(c, n, t);
 		break;
@@ -684,6 +738,8 @@ static void name_by_rule(struct conv *c, uint32_t i, TSNode t, const struct uast
 		break;
 	case H_RUBY_CALL:
 	case H_BASH_CMD:
+		if (n->type != CF_UAST_IMPORT && n->type != CF_UAST_CALL)
+			break;	/* bash break, continue */
 		if (n->type == CF_UAST_IMPORT) {
 			f = field(t, rule->how == H_RUBY_CALL ? "arguments" : "argument");
 			if (!ts_node_is_null(f) && rule->how == H_RUBY_CALL &&
@@ -722,8 +778,17 @@ static void name_by_rule(struct conv *c, uint32_t i, TSNode t, const struct uast
 
 static int is_leaf_how(unsigned how, unsigned type)
 {
+	/* bash break and continue: the command word is no operand */
 	return how == H_TEXT || how == H_LEAF || how == H_PY_STRING || how == H_IVAR ||
-		type == CF_UAST_IMPORT || type == CF_UAST_COMMENT;
+		type == CF_UAST_IMPORT || type == CF_UAST_COMMENT ||
+		(how == H_BASH_CMD && (type == CF_UAST_BREAK || type == CF_UAST_CONTINUE));
+}
+
+/* Whether a node of that type in field fid holds a type, to be dropped. */
+static int in_type_field(const struct conv *c, TSFieldId fid, unsigned type)
+{
+	return fid && fid < c->r->nfields && c->r->type_field[fid] &&
+		type != CF_UAST_CLASS && type != CF_UAST_FUNCTION && type != CF_UAST_LAMBDA;
 }
 
 /*
@@ -745,6 +810,8 @@ static int visit(struct conv *c, TSNode t, TSFieldId fid, struct frame *parent, 
 	self->self_set = 0;
 	if (rule && type != U_SKIP)
 		type = refine(c, t, rule, &roles);
+	if (in_type_field(c, fid, type))
+		return 0;
 	if (type == CF_UAST_ELSE && rule->how == H_ELSE && else_holds_if(c, t, self)) {
 		self->elseif_next = 1;
 		return 1;
@@ -757,12 +824,16 @@ static int visit(struct conv *c, TSNode t, TSFieldId fid, struct frame *parent, 
 		self->up = up;
 	}
 	if (type == U_SKIP)
-		return 1;
+		return !(rule && rule->how == H_PRUNE);
 	if (type == CF_UAST_FUNCTION || type == CF_UAST_CLASS)
 		i = add_ts_node(c, up, type, span_node(t, parent));
 	else
 		i = add_ts_node(c, up, type, t);
 	c->u->nodes[i].roles |= roles;
+	/* a comment that takes its newline (Rust //) ends on its own line */
+	if (type == CF_UAST_COMMENT && !ts_node_end_point(t).column &&
+	    c->u->nodes[i].end_line > c->u->nodes[i].line)
+		c->u->nodes[i].end_line--;
 	self->up = i;
 	self->utype = type;
 	name_by_rule(c, i, t, rule, self, parent);

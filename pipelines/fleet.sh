@@ -26,7 +26,8 @@
 #
 # Options:
 #   -o, --output DIR       results directory (default: fleet-results)
-#   -a, --analyzers LIST   burndown,devs,couples,file-history (the default: all)
+#   -a, --analyzers LIST   of burndown, devs, couples, file-history (the default),
+#                          shotness, typos, sentiment, imports, quality, anomaly
 #   -f, --format FMT       json (default), yaml, text, plot or msgpack
 #   -j, --jobs N           job slots per machine (parallel --jobs; default 2)
 #   -S, --sshlogin LOGIN   run jobs on LOGIN (repeatable; ":" is this machine);
@@ -80,7 +81,9 @@ done
 command -v parallel >/dev/null || die "GNU parallel is not installed (Debian: apt-get install parallel)"
 [[ -n $resume && -z $joblog ]] && die "--resume-failed needs --joblog"
 
-stages=
+# syntax: the analyzers of cf-uastdiff's syntax records are there (it runs
+# before them, on every blob and the diffs' blobs, as cf-run arranges it)
+stages= syntax=
 IFS=, read -ra list <<<"$analyzers"
 for a in "${list[@]}"; do
 	case $a in
@@ -88,9 +91,12 @@ for a in "${list[@]}"; do
 	devs) stages+="cf-devs | " ;;
 	couples) stages+="cf-couples | " ;;
 	file-history) stages+="cf-file-history | " ;;
-	*) die "unknown analyzer '$a' (known: burndown, devs, couples, file-history)" ;;
+	shotness|typos|sentiment|imports|quality) stages+="cf-$a | " syntax=1 ;;
+	anomaly) stages+="cf-anomaly | " ;;
+	*) die "unknown analyzer '$a' (known: burndown, devs, couples, file-history, shotness, typos, sentiment, imports, quality, anomaly)" ;;
 	esac
 done
+[[ -n $syntax ]] && stages="cf-uastdiff --workers $workers | $stages"
 
 mkdir -p "$out" || exit 1
 out=$(realpath "$out")
@@ -125,8 +131,9 @@ done < "${1:-/dev/stdin}" > "$jobfile" || exit 1
 
 # One repository: skipped when its result is there; URLs cloned into the cache.
 fleet_one() {
-	local out=$1 cache=$2 stages=$3 dict=$4 tick=$5 workers=$6 name=$7 src=$8
-	local repo=$src res=$out/$name.mp
+	local out=$1 cache=$2 stages=$3 dict=$4 tick=$5 workers=$6 syntax=$7 name=$8 src=$9
+	local repo=$src res=$out/$name.mp blobs=() keep=()
+	[[ -n $syntax ]] && blobs=(--blobs=all) keep=(--keep-blobs)
 	[[ -e $res ]] && return 0
 	if [[ $src =~ ^[a-z+]+:// || $src =~ ^[^/]+@[^/]+: ]]; then
 		repo=$cache/$name.git
@@ -139,8 +146,9 @@ fleet_one() {
 	local rev=(cf-revlist --tick-size "$tick")
 	[[ -n $dict ]] && rev+=(--people-dict "$dict")
 	{
-		"${rev[@]}" "$repo" | cf-treediff "$repo" | cf-blobload --workers "$workers" "$repo" |
-			cf-diff --workers "$workers" | eval "$stages cf-reduce --quiet -f msgpack --name \"\$name\" -o \"\$res.tmp\""
+		"${rev[@]}" "$repo" | cf-treediff "$repo" |
+			cf-blobload --workers "$workers" "${blobs[@]}" "$repo" |
+			cf-diff --workers "$workers" "${keep[@]}" | eval "$stages cf-reduce --quiet -f msgpack --name \"\$name\" -o \"\$res.tmp\""
 	} 2>"$out/$name.err" && mv "$res.tmp" "$res" || { rm -f "$res.tmp"; return 1; }
 	rm -f "$out/$name.err"
 }
@@ -150,7 +158,7 @@ popt=(-q --colsep '\t' --jobs "$jobs" "${sshcmd[@]}" "${sshlogins[@]}")
 [[ -n $joblog ]] && popt+=(--joblog "$joblog" $resume)
 ((${#sshlogins[@]})) && popt+=(--env fleet_one --env PATH)
 parallel "${popt[@]}" fleet_one "$out" "$cache" "$stages" "$dict" "$tick" "$workers" \
-	'{1}' '{2}' < "$jobfile"
+	"$syntax" '{1}' '{2}' < "$jobfile"
 
 # Report, then merge what is there.
 results=() failed=0

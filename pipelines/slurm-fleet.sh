@@ -34,7 +34,7 @@
 #   -f FMT        format of the merged document (default json)
 #   -p PARTITION  sbatch --partition
 #   -m MAX        at most MAX array tasks at once (default 64)
-#   -a LIST       analyzers (default: burndown,devs,couples,file-history)
+#   -a LIST       analyzers, as fleet.sh -a (default: burndown,devs,couples,file-history)
 #   --strict      reduce only when every repository succeeded (afterok)
 set -o pipefail
 

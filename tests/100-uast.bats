@@ -75,6 +75,48 @@ for line in sys.stdin:
 	assert_line "2 comment[doc] "
 }
 
+@test "cf-uast: no identifiers from types, declarators assign =, bash lists and tests" {
+	printf 'fn f(x: Vec<u8>) -> &'"'"'static str {\n    let y = 1;\n    "a"\n}\n' > t.rs
+	run tree t.rs
+	assert_success
+	assert_output "0 file 
+1 function f
+2 identifier f
+2 identifier x
+2 assign =
+3 identifier y
+3 literal 1
+2 literal \"a\""
+	printf 'package p\n\nfunc f(w http.ResponseWriter) { g(w) }\n' > t.go
+	run tree t.go
+	refute_line --partial "identifier http"
+	assert_line "2 identifier w"
+	printf 'class C { int F(System.IO.Stream s) { int n = 0; return n; } }\n' > t.cs
+	run tree t.cs
+	assert_output "0 file 
+1 class C
+2 identifier C
+2 function[method] F
+3 identifier F
+3 identifier s
+3 assign =
+4 identifier n
+4 literal 0
+3 return 
+4 identifier n"
+	printf 'for a in x; do\n  [ -z "$a" ] && break\ndone\n' > t.sh
+	run tree t.sh
+	assert_output '0 file 
+1 loop 
+2 identifier a
+2 literal x
+2 binary[logical] &&
+3 unary [
+4 unary -z
+5 literal "$a"
+3 break '
+}
+
 @test "cf-uast: language by extension, shebang, and .h by content" {
 	printf '#!/usr/bin/env python3\nx = 1\n' > script
 	printf 'namespace n { int f(); }\n' > a.h

@@ -12,13 +12,20 @@ table() {
 	python3 "$(fixtures)/table.py"
 }
 
+# Lines of a .expected file that start with # explain the hand counts.
 @test "cf-static: the fixture of each language, every analyzer exactly" {
 	cd "$(fixtures)"
-	for f in c.c go.go python.py javascript.js; do
+	for f in c.c go.go python.py javascript.js typescript.ts tsx.tsx cpp.cpp \
+		java.java rust.rs ruby.rb php.php c_sharp.cs bash.sh; do
 		run bash -c "cf-static $f | cf-dump | python3 table.py"
 		assert_success
-		assert_output "$(cat "${f%.*}.expected")"
+		assert_output "$(grep -v '^#' "${f%.*}.expected")"
 	done
+	# and every language has one
+	run bash -c "cf-static -f json . | python3 -c '
+import json, sys
+print(\" \".join(sorted({f[\"lang\"] for f in json.load(sys.stdin)[\"files\"]})))'"
+	assert_output "$(cf-uast --languages | sort | xargs)"
 }
 
 @test "cf-static: cyclomatic equals pmccabe's traditional McCabe number on common/ and tools/" {

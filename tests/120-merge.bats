@@ -8,51 +8,6 @@ load test_helper
 
 GENREPO=$BATS_TEST_DIRNAME/../bench/genrepo
 
-# replay SRC DST SHIFT: DST is SRC's first-parent history again, every date
-# SHIFT seconds later (same trees, same identities).
-replay() {
-	local src=$1 dst=$2 shift=$3 prev= c t an ae at ct
-	git init -q --bare "$dst"
-	echo "$(cd "$src" && pwd)/objects" > "$dst/objects/info/alternates"
-	while IFS=$'\t' read -r c t an ae at ct; do
-		prev=$(GIT_AUTHOR_NAME=$an GIT_AUTHOR_EMAIL=$ae GIT_AUTHOR_DATE="@$((at + shift)) +0000" \
-			GIT_COMMITTER_NAME=$an GIT_COMMITTER_EMAIL=$ae \
-			GIT_COMMITTER_DATE="@$((ct + shift)) +0000" \
-			git -C "$dst" commit-tree "$t" ${prev:+-p "$prev"} -m "$c")
-	done < <(git -C "$src" log --first-parent --reverse --format=$'%H\t%T\t%an\t%ae\t%at\t%ct')
-	git -C "$dst" update-ref refs/heads/main "$prev"
-	git -C "$dst" symbolic-ref HEAD refs/heads/main
-	git -C "$dst" repack -qad
-	rm "$dst/objects/info/alternates"
-}
-
-# union DST NAME... : one history of the repositories NAME (directories of
-# the current one), their commits interleaved by committer date, each
-# repository's tree under NAME/; a commit's message is "NAME ID" of the
-# commit it replays.
-union() {
-	local dst=$1 prev= r c t an ae at ct tree
-	shift
-	declare -A cur=()
-	git init -q --bare "$dst"
-	for r in "$@"; do
-		echo "$PWD/$r/objects" >> "$dst/objects/info/alternates"
-		git -C "$r" log --first-parent --reverse \
-			--format="%ct"$'\t'"$r"$'\t%H\t%T\t%an\t%ae\t%at'
-	done | sort -s -t $'\t' -k1,1n > union.list
-	while IFS=$'\t' read -r ct r c t an ae at; do
-		cur[$r]=$t
-		tree=$(for n in "$@"; do
-			[[ -n ${cur[$n]:-} ]] && printf '040000 tree %s\t%s\n' "${cur[$n]}" "$n"
-		done | git -C "$dst" mktree)
-		prev=$(GIT_AUTHOR_NAME=$an GIT_AUTHOR_EMAIL=$ae GIT_AUTHOR_DATE="@$at +0000" \
-			GIT_COMMITTER_NAME=$an GIT_COMMITTER_EMAIL=$ae GIT_COMMITTER_DATE="@$ct +0000" \
-			git -C "$dst" commit-tree "$tree" ${prev:+-p "$prev"} -m "$r $c")
-	done < union.list
-	git -C "$dst" update-ref refs/heads/main "$prev"
-	git -C "$dst" symbolic-ref HEAD refs/heads/main
-}
-
 # analyse REPO: every mergeable analyzer, calendar bands of 7 days sampled
 # every 5, on standard output as msgpack.
 analyse() {
@@ -139,17 +94,7 @@ Q='def q: sub("^(?<r>[abc])/"; "\(.r):");'
 }
 
 @test "merge: associative and order-independent, byte for byte" {
-	cf-reduce -f msgpack a.mp b.mp c.mp > abc.mp
-	cf-reduce -f msgpack b.mp c.mp > bc.mp
-	cf-reduce -f msgpack a.mp bc.mp > a-bc.mp
-	cf-reduce -f msgpack a.mp b.mp > ab.mp
-	cf-reduce -f msgpack ab.mp c.mp > ab-c.mp
-	cf-reduce -f msgpack c.mp b.mp a.mp > cba.mp
-	cat c.mp a.mp b.mp | cf-reduce -f msgpack > cat.mp
-	cmp abc.mp a-bc.mp
-	cmp abc.mp ab-c.mp
-	cmp abc.mp cba.mp
-	cmp abc.mp cat.mp
+	merges_agree
 	# and the merged header lists the repositories by name
 	run jq -c '.codefang | [.merged, .commits, [.repositories[].name]]' m.json
 	assert_output '[true,95,["a","b","c"]]'

@@ -92,6 +92,22 @@ setup() {
 	assert_equal "$(($(wc -l < out.log) - 1))" 4
 }
 
+@test "fleet: the analyzers of syntax records and anomaly, merged" {
+	printf '%s\n' alpha.git beta gamma > list3
+	run --separate-stderr "$FLEET" -j 2 -a shotness,sentiment,quality,anomaly -o out3 list3
+	assert_success
+	printf '%s\n' "$output" > syntax.json
+	cf-reduce out3/alpha.mp out3/beta.mp out3/gamma.mp > want3.json
+	cmp want3.json syntax.json
+	run jq -c '[.codefang.commits, (keys - ["codefang", "scope"]), .quality.commits,
+		    ([.anomaly.ticks[].files] | add)]' syntax.json
+	# every file change of the three histories is in a tick of the fleet's anomaly
+	local files
+	files=$(for r in alpha.git beta gamma; do git -C $r log --first-parent --format= --name-only; done |
+		grep -c .)
+	assert_output "[75,[\"anomaly\",\"quality\",\"sentiment\",\"shotness\"],75,$files]"
+}
+
 @test "fleet: a rerun skips what is done and retries what failed" {
 	[[ -e out/alpha.mp ]] || skip "needs the first test's results"
 	touch -d '2001-01-01' out/alpha.mp out/beta.mp out/gamma.mp

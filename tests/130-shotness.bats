@@ -87,7 +87,7 @@ unit m.py function alpha 1 0 1.0000"
 	run bash -c "cf-run history -a shotness -f text '$REPO' | sed -n '/^shotness/,\$p'"
 	assert_success
 	assert_output - <<'OUT'
-shotness (schema 1)
+shotness (schema 2)
   commits 6, units 4, coupled pairs 5, skipped commits 0, max units 200
 
   hot functions

@@ -84,7 +84,7 @@ low 0.6249 s.py 1 This function works great and is very fast"
 	run bash -c "cf-run history -a sentiment -f text '$REPO' | sed -n '/^sentiment/,\$p'"
 	assert_success
 	assert_output - <<'OUT'
-sentiment (schema 1)
+sentiment (schema 2)
   comments 3, ticks 3, positive 1, negative 2, neutral 0, mean -0.164
 
   per tick

@@ -56,7 +56,7 @@ Bob python sys 1 [[1, 1]]"
 	run bash -c "cf-run history -a imports -f text '$REPO' | sed -n '/^imports/,\$p'"
 	assert_success
 	assert_output - <<'OUT'
-imports (schema 1)
+imports (schema 2)
   developers 2, entries 9 (developer, language, module), files 11
 
   top modules

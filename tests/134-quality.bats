@@ -55,7 +55,7 @@ total 4"
 	run bash -c "cf-run history -a quality -f text '$REPO' | sed -n '/^quality/,\$p'"
 	assert_success
 	assert_output - <<'OUT'
-quality (schema 1)
+quality (schema 2)
   file changes 4, ticks 3
 
   over all ticks

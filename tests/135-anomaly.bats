@@ -92,7 +92,7 @@ make_spikes() {
 	cf-run history -a anomaly,quality,sentiment -f json "$BATS_TEST_TMPDIR/s" \
 		>"$BATS_TEST_TMPDIR/s.json"
 	run jq -c '.anomaly | [.schema, .anomalies, .series]' "$BATS_TEST_TMPDIR/s.json"
-	assert_output '[2,[7,10],["churn","files","languages","authors","quality.cognitive","quality.comment_density","quality.cyclomatic","quality.doc_coverage","quality.max_cyclomatic","quality.volume","sentiment"]]'
+	assert_output '[3,[7,10],["churn","files","languages","authors","quality.cognitive","quality.comment_density","quality.cyclomatic","quality.doc_coverage","quality.max_cyclomatic","quality.volume","sentiment"]]'
 	run jq -r '.anomaly.ticks[] | [.tick, .churn, .files, ."quality.cyclomatic", .sentiment,
 		.z.churn, .z."quality.cyclomatic", .z.sentiment, (.flagged | join(","))] | @tsv' \
 		"$BATS_TEST_TMPDIR/s.json"
@@ -112,10 +112,11 @@ make_spikes() {
 	# The quality and sentiment results pass through it unchanged.
 	run jq -c '[(.quality.ticks | length), (.sentiment.ticks | length)]' "$BATS_TEST_TMPDIR/s.json"
 	assert_output '[12,12]'
-	# Alone, it scores its own four series, and none stands out.
+	# Alone, it scores its own four series, none stands out, and its result
+	# keeps schema 2 (no series, no flagged).
 	run bash -c "cf-run history -a anomaly -f json '$BATS_TEST_TMPDIR/s' |
-		jq -c '.anomaly | [.anomalies, .series, (.ticks[0] | keys)]'"
-	assert_output '[[],["churn","files","languages","authors"],["anomaly","authors","churn","files","flagged","languages","max_abs_z","tick","z"]]'
+		jq -c '.anomaly | [.schema, .anomalies, has(\"series\"), (.ticks[0] | keys)]'"
+	assert_output '[2,[],false,["anomaly","authors","churn","files","language_names","languages","max_abs_z","people","tick","z"]]'
 }
 
 @test "cf-anomaly: a quality result without ticks is refused" {
@@ -131,7 +132,7 @@ make_spikes() {
 		sed -n '/^anomaly/,\$p'"
 	assert_success
 	assert_output - <<'OUT'
-anomaly (schema 2)
+anomaly (schema 3)
   ticks 12, anomalies 2, window 20, threshold 2
   series churn, files, languages, authors, quality.cognitive, quality.comment_density,
          quality.cyclomatic, quality.doc_coverage, quality.max_cyclomatic, quality.volume,

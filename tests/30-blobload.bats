@@ -111,6 +111,20 @@ actual_changes() {
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/got")" -gt 64 ]
 }
 
+@test "cf-blobload: --delta-cache-size changes no number, and is checked" {
+	cf-blobload -j 1 --delta-cache-size 1MiB --blob-arena-size 0 "$FIX/hist" <"$FIX/hist.td" |
+		actual_changes >"$BATS_TEST_TMPDIR/small"
+	cf-blobload -j 1 --blob-arena-size 0 "$FIX/hist" <"$FIX/hist.td" |
+		actual_changes >"$BATS_TEST_TMPDIR/default"
+	run diff "$BATS_TEST_TMPDIR/small" "$BATS_TEST_TMPDIR/default"
+	assert_success
+	for bad in 0 1KiB 2TiB -1MiB x; do
+		run cf-blobload --delta-cache-size "$bad" "$FIX/hist" </dev/null
+		assert_failure 2
+		assert_output --partial "--delta-cache-size: "
+	done
+}
+
 @test "cf-blobload: inline blob records carry git's bytes, old then new, before each text modification" {
 	cf-blobload --blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td" |
 		cf-dump -t blob -t change | jq -r '

@@ -113,8 +113,12 @@ mib() {
 
 @test "the budget reaches the stages" {
 	run cf-run history -v --memory-budget=256MiB -a devs -o out.json "$REPO"
-	assert_line --regexp "stage 3: cf-blobload --workers 2 --commit-batch-size 100 --blob-cache-size 104689780 --blob-arena-size 10066327 "
+	assert_line --regexp "stage 3: cf-blobload --workers 2 --commit-batch-size 100 --blob-cache-size 104689780 --blob-arena-size 10066327 --delta-cache-size 26843538 "
+	# each thread's share of the 30%, less its mapped pack pages
+	assert_line "cf-run: delta-cache-size = 25.6 MiB (memory budget): per cf-blobload thread"
 	assert_line "cf-run: stage 4: cf-diff --workers 2 --commit-batch-size 100 --diff-cache-size 2293 --exact-numstat"
+	run cf-run history -v -a devs -o out.json "$REPO"
+	refute_line --partial "delta-cache-size"
 }
 
 @test "streaming auto: off for a small history without a budget, on past 80% of a budget" {

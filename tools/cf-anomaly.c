@@ -4,11 +4,14 @@
  * records (churn = lines added + removed, files changed, languages touched,
  * authors) and scores each value against the trailing window of the
  * previous --anomaly-window ticks: z = (x - mean) / sigma, population sigma,
- * the current tick excluded.  The per-tick means of cf-quality's and
+ * the current tick excluded.  A tick is an anomaly when some |z| exceeds
+ * --anomaly-threshold.  A tick keeps which languages and authors it had,
+ * and the result carries them, so that cf-reduce can count them again over
+ * several repositories.  The per-tick means of cf-quality's and
  * cf-sentiment's results, when they come before it in the stream, are
- * scored the same way over their own ticks.  A tick is an anomaly when
- * some |z| exceeds --anomaly-threshold.  Passes every record through and
- * appends one "anomaly" result (schema 2, cf-anomaly(1)).
+ * scored the same way over their own ticks.  Passes every record through
+ * and appends one "anomaly" result (schema 2, or 3 with the series of other
+ * results, cf-anomaly(1)).
  */
 #include <getopt.h>
 #include <math.h>
@@ -48,6 +51,9 @@ static const char *const series_names[NR_SERIES] = {
 struct tick_a {
 	uint64_t tick;
 	uint64_t v[NR_SERIES];
+	uint32_t *who;			/* its authors (v[S_AUTHORS] of them) */
+	unsigned *lang;			/* its language ids (v[S_LANGUAGES]) */
+	size_t alloc_who, alloc_lang;
 };
 
 /*
@@ -111,7 +117,8 @@ static void on_commit(struct cf_fs_analyzer *a, const struct cf_record *rec)
 			return;
 	CF_ALLOC_GROW(an->authors, an->nr_authors + 1, an->alloc_authors);
 	an->authors[an->nr_authors++] = who;
-	t->v[S_AUTHORS]++;
+	CF_ALLOC_GROW(t->who, t->v[S_AUTHORS] + 1, t->alloc_who);
+	t->who[t->v[S_AUTHORS]++] = who;
 }
 
 static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
@@ -135,7 +142,8 @@ static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
 	t->v[S_FILES]++;
 	if (!an->langs[lang]) {
 		an->langs[lang] = 1;
-		t->v[S_LANGUAGES]++;
+		CF_ALLOC_GROW(t->lang, t->v[S_LANGUAGES] + 1, t->alloc_lang);
+		t->lang[t->v[S_LANGUAGES]++] = lang;
 	}
 }
 
@@ -172,6 +180,41 @@ static void pack_z(msgpack_packer *pk, int ok, double z)
 		msgpack_pack_nil(pk);
 	else
 		cf_pack_f64(pk, round4(z));
+}
+
+static int cmp_u64(const void *a_, const void *b_)
+{
+	uint64_t a = *(const uint64_t *)a_, b = *(const uint64_t *)b_;
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The tick's authors as positions in the sorted people, and its languages by name, sorted. */
+static void pack_sets(msgpack_packer *pk, const struct tick_a *t, const uint32_t *person_index)
+{
+	uint64_t *who = xcalloc(t->v[S_AUTHORS] + 1, sizeof(*who));
+	const char **lang = xcalloc(t->v[S_LANGUAGES] + 1, sizeof(*lang));
+
+	for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+		who[k] = person_index[t->who[k]];
+	for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+		lang[k] = cf_lang_name(t->lang[k]);
+	qsort(who, t->v[S_AUTHORS], sizeof(*who), cmp_u64);
+	qsort(lang, t->v[S_LANGUAGES], sizeof(*lang), cmp_str);
+	cf_pack_str(pk, "language_names");
+	msgpack_pack_array(pk, t->v[S_LANGUAGES]);
+	for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+		cf_pack_str(pk, lang[k]);
+	cf_pack_str(pk, "people");
+	msgpack_pack_array(pk, t->v[S_AUTHORS]);
+	for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+		cf_pack_u64(pk, who[k]);
+	free(who);
+	free(lang);
 }
 
 static struct extra *extra_series(struct anomaly *an, const char *name,
@@ -254,6 +297,8 @@ static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
 	quality = len == 7 && !memcmp(name, "quality", 7);
 	if (!quality && !(len == 9 && !memcmp(name, "sentiment", 9)))
 		return;
+	/* The shape grows (cf-anomaly(1)); results come after every barrier's state. */
+	a->schema = 3;
 	data = cf_rec_get(rec, "data");
 	ticks = data && data->type == MSGPACK_OBJECT_MAP ? cf_obj_get(data, "ticks") : NULL;
 	if (!ticks || ticks->type != MSGPACK_OBJECT_ARRAY)
@@ -346,31 +391,9 @@ static int any_flagged(const struct scored *sc, size_t nr)
 	return 0;
 }
 
-static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
-		      const struct series *s, size_t nr, const struct scored *sc)
+/* Schema 3: the tick's value of each series read from other results, or nil. */
+static void pack_extra_values(msgpack_packer *pk, const struct series *s, size_t nr)
 {
-	const struct tick_a *t = &an->ticks[i];
-	uint32_t flagged = 0;
-	double max = 0;
-
-	for (size_t k = 0; k < nr; k++) {
-		flagged += sc[k].flagged;
-		if (sc[k].ok && fabs(sc[k].z) > max)
-			max = fabs(sc[k].z);
-	}
-	msgpack_pack_map(pk, 4 + NR_SERIES + (nr - NR_SERIES) + 1);
-	cf_pack_kv_bool(pk, "anomaly", flagged > 0);
-	cf_pack_kv_u64(pk, series_names[S_AUTHORS], t->v[S_AUTHORS]);
-	cf_pack_kv_u64(pk, series_names[S_CHURN], t->v[S_CHURN]);
-	cf_pack_kv_u64(pk, series_names[S_FILES], t->v[S_FILES]);
-	cf_pack_str(pk, "flagged");
-	msgpack_pack_array(pk, flagged);
-	for (size_t k = 0; k < nr; k++)
-		if (sc[k].flagged)
-			cf_pack_str(pk, s[k].name);
-	cf_pack_kv_u64(pk, series_names[S_LANGUAGES], t->v[S_LANGUAGES]);
-	cf_pack_str(pk, "max_abs_z");
-	pack_z(pk, 1, max);
 	for (size_t k = NR_SERIES; k < nr; k++) {
 		cf_pack_str(pk, s[k].name);
 		if (s[k].at < s[k].n)
@@ -378,6 +401,43 @@ static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
 		else
 			msgpack_pack_nil(pk);
 	}
+}
+
+static void pack_flagged(msgpack_packer *pk, const struct series *s, size_t nr,
+			 const struct scored *sc)
+{
+	uint32_t n = 0;
+
+	for (size_t k = 0; k < nr; k++)
+		n += sc[k].flagged;
+	cf_pack_str(pk, "flagged");
+	msgpack_pack_array(pk, n);
+	for (size_t k = 0; k < nr; k++)
+		if (sc[k].flagged)
+			cf_pack_str(pk, s[k].name);
+}
+
+static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
+		      const uint32_t *person_index, const struct series *s, size_t nr,
+		      const struct scored *sc)
+{
+	const struct tick_a *t = &an->ticks[i];
+	int extra = nr > NR_SERIES;
+	double max = 0;
+
+	for (size_t k = 0; k < nr; k++)
+		if (sc[k].ok && fabs(sc[k].z) > max)
+			max = fabs(sc[k].z);
+	msgpack_pack_map(pk, 3 + NR_SERIES + 3 + (extra ? 1 + nr - NR_SERIES : 0));
+	cf_pack_kv_bool(pk, "anomaly", any_flagged(sc, nr));
+	for (int k = 0; k < NR_SERIES; k++)
+		cf_pack_kv_u64(pk, series_names[k], t->v[k]);
+	if (extra)
+		pack_flagged(pk, s, nr, sc);
+	cf_pack_str(pk, "max_abs_z");
+	pack_z(pk, 1, max);
+	pack_sets(pk, t, person_index);
+	pack_extra_values(pk, s, nr);
 	cf_pack_kv_u64(pk, "tick", t->tick);
 	cf_pack_str(pk, "z");
 	msgpack_pack_map(pk, nr);
@@ -390,6 +450,7 @@ static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
 static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 {
 	struct anomaly *an = (struct anomaly *)a;
+	uint32_t *index, *people = cf_fileset_people(&a->fs, &index);
 	double *own;
 	size_t nr, nr_anomalies = 0;
 	struct series *s = all_series(an, &own, &nr);
@@ -400,30 +461,41 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 		score_tick(an, s, nr, sc + i * nr);
 		nr_anomalies += any_flagged(sc + i * nr, nr);
 	}
-	msgpack_pack_map(pk, 5);
+	msgpack_pack_map(pk, 8 + (nr > NR_SERIES));
 	cf_pack_str(pk, "anomalies");
 	msgpack_pack_array(pk, nr_anomalies);
 	for (size_t i = 0; i < an->nr_ticks; i++)
 		if (any_flagged(sc + i * nr, nr))
 			cf_pack_u64(pk, an->ticks[i].tick);
-	cf_pack_str(pk, "series");
-	msgpack_pack_array(pk, nr);
-	for (size_t k = 0; k < nr; k++)
-		cf_pack_str(pk, s[k].name);
+	cf_pack_kv_u64(pk, "commits", a->fs.commits);
+	cf_pack_str(pk, "people");
+	cf_fileset_pack_people(pk, &a->fs, people);
+	if (nr > NR_SERIES) {
+		cf_pack_str(pk, "series");
+		msgpack_pack_array(pk, nr);
+		for (size_t k = 0; k < nr; k++)
+			cf_pack_str(pk, s[k].name);
+	}
+	cf_fs_pack_ticks(pk, &a->fs);
 	cf_pack_kv_f64(pk, "threshold", an->threshold);
 	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, an->nr_ticks);
 	for (size_t i = 0; i < an->nr_ticks; i++) {
 		seek_tick(s, nr, an, i);
-		pack_tick(pk, an, i, s, nr, sc + i * nr);
+		pack_tick(pk, an, i, index, s, nr, sc + i * nr);
 	}
 	cf_pack_kv_u64(pk, "window", an->window);
 	free(sc);
 	free(s);
 	free(own);
+	free(people);
+	free(index);
 }
 
-/* ---- checkpoints: {ticks: [[tick, churn, files, languages, authors]], authors, langs} ---- */
+/*
+ * ---- checkpoints: {ticks: [[tick, churn, files, [language], [author id]]],
+ * authors, langs} (the open tick's authors and languages) ----
+ */
 
 static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 {
@@ -436,10 +508,17 @@ static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, an->nr_ticks);
 	for (size_t i = 0; i < an->nr_ticks; i++) {
+		const struct tick_a *t = &an->ticks[i];
 		msgpack_pack_array(pk, 1 + NR_SERIES);
-		cf_pack_u64(pk, an->ticks[i].tick);
-		for (int s = 0; s < NR_SERIES; s++)
-			cf_pack_u64(pk, an->ticks[i].v[s]);
+		cf_pack_u64(pk, t->tick);
+		cf_pack_u64(pk, t->v[S_CHURN]);
+		cf_pack_u64(pk, t->v[S_FILES]);
+		msgpack_pack_array(pk, t->v[S_LANGUAGES]);
+		for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+			cf_pack_str(pk, cf_lang_name(t->lang[k]));
+		msgpack_pack_array(pk, t->v[S_AUTHORS]);
+		for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+			cf_pack_u64(pk, t->who[k]);
 	}
 	cf_pack_str(pk, "authors");
 	msgpack_pack_array(pk, an->nr_authors);
@@ -452,6 +531,55 @@ static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 			cf_pack_str(pk, cf_lang_name(l));
 }
 
+static unsigned state_lang(const struct cf_state *st, const msgpack_object *o)
+{
+	size_t len;
+	const char *name = cf_state_bytes(st, o, "a language", &len);
+
+	for (unsigned l = 0; l < cf_lang_count(); l++)
+		if (strlen(cf_lang_name(l)) == len && !memcmp(cf_lang_name(l), name, len))
+			return l;
+	cf_state_die(st, "unknown language '%.*s'", (int)(len > 64 ? 64 : len), name);
+}
+
+static const msgpack_object *state_list(const struct cf_state *st, const msgpack_object *o,
+					uint32_t *n)
+{
+	if (o->type != MSGPACK_OBJECT_ARRAY)
+		cf_state_die(st, "a tick's languages and authors must be arrays");
+	*n = o->via.array.size;
+	return o->via.array.ptr;
+}
+
+static void unpack_tick(struct anomaly *an, const struct cf_state *st, const msgpack_object *e)
+{
+	struct tick_a *t;
+	const msgpack_object *l;
+	uint32_t n;
+
+	CF_ALLOC_GROW(an->ticks, an->nr_ticks + 1, an->alloc_ticks);
+	t = &an->ticks[an->nr_ticks++];
+	memset(t, 0, sizeof(*t));
+	t->tick = cf_fs_state_u64(st, &e[0], UINT64_MAX);
+	t->v[S_CHURN] = cf_fs_state_u64(st, &e[1], UINT64_MAX / 4);
+	t->v[S_FILES] = cf_fs_state_u64(st, &e[2], UINT64_MAX / 4);
+	l = state_list(st, &e[3], &n);
+	t->lang = xcalloc(n + 1, sizeof(*t->lang));
+	t->alloc_lang = n + 1;
+	for (t->v[S_LANGUAGES] = 0; t->v[S_LANGUAGES] < n; t->v[S_LANGUAGES]++)
+		t->lang[t->v[S_LANGUAGES]] = state_lang(st, &l[t->v[S_LANGUAGES]]);
+	l = state_list(st, &e[4], &n);
+	t->who = xcalloc(n + 1, sizeof(*t->who));
+	t->alloc_who = n + 1;
+	for (t->v[S_AUTHORS] = 0; t->v[S_AUTHORS] < n; t->v[S_AUTHORS]++) {
+		uint64_t who = cf_fs_state_u64(st, &l[t->v[S_AUTHORS]], UINT32_MAX);
+		if (who >= an->a.fs.people.nr)
+			cf_state_die(st, "tick %llu names an author who is not there",
+				     (unsigned long long)t->tick);
+		t->who[t->v[S_AUTHORS]] = who;
+	}
+}
+
 static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 			 const msgpack_object *o)
 {
@@ -461,15 +589,9 @@ static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 
 	v = cf_state_array(st, o, "ticks", &n);
 	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *e = v[i].via.array.ptr;
-		struct tick_a *t;
 		if (v[i].type != MSGPACK_OBJECT_ARRAY || v[i].via.array.size != 1 + NR_SERIES)
 			cf_state_die(st, "a tick must be an array of %d", 1 + NR_SERIES);
-		CF_ALLOC_GROW(an->ticks, an->nr_ticks + 1, an->alloc_ticks);
-		t = &an->ticks[an->nr_ticks++];
-		t->tick = cf_fs_state_u64(st, &e[0], UINT64_MAX);
-		for (int s = 0; s < NR_SERIES; s++)
-			t->v[s] = cf_fs_state_u64(st, &e[1 + s], UINT64_MAX / 4);
+		unpack_tick(an, st, v[i].via.array.ptr);
 	}
 	v = cf_state_array(st, o, "authors", &n);
 	if (n && !an->nr_ticks)
@@ -479,17 +601,8 @@ static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 		an->authors[an->nr_authors++] = cf_fs_state_u64(st, &v[i], UINT32_MAX);
 	}
 	v = cf_state_array(st, o, "langs", &n);
-	for (uint32_t i = 0; i < n; i++) {
-		size_t len;
-		const char *name = cf_state_bytes(st, &v[i], "a language", &len);
-		unsigned l;
-		for (l = 0; l < cf_lang_count(); l++)
-			if (strlen(cf_lang_name(l)) == len && !memcmp(cf_lang_name(l), name, len))
-				break;
-		if (l == cf_lang_count())
-			cf_state_die(st, "unknown language '%.*s'", (int)(len > 64 ? 64 : len), name);
-		an->langs[l] = 1;
-	}
+	for (uint32_t i = 0; i < n; i++)
+		an->langs[state_lang(st, &v[i])] = 1;
 }
 
 enum { OPT_WINDOW = 256, OPT_THRESHOLD };
@@ -545,13 +658,17 @@ int cmd_main(int argc, char **argv)
 	an.a.unpack_state = unpack_state;
 	an.a.pack_result = pack_result;
 	cf_fs_main(&an.a);
-	free(an.ticks);
-	free(an.authors);
-	free(an.langs);
+	for (size_t i = 0; i < an.nr_ticks; i++) {
+		free(an.ticks[i].who);
+		free(an.ticks[i].lang);
+	}
 	for (int i = 0; i < an.nr_extra; i++) {
 		free(an.extra[i].tick);
 		free(an.extra[i].v);
 	}
+	free(an.ticks);
+	free(an.authors);
+	free(an.langs);
 	cf_fileset_release(&an.a.fs);
 	return 0;
 }

@@ -28,8 +28,8 @@
 
 static const char usage[] =
 "usage: cf-blobload [-v] [-j N] [--commit-batch-size N] [--blob-cache-size SIZE]\n"
-"                   [--blob-arena-size SIZE] [--max-blob-size SIZE]\n"
-"                   [--blobs=modified|all] REPO\n"
+"                   [--blob-arena-size SIZE] [--delta-cache-size SIZE]\n"
+"                   [--max-blob-size SIZE] [--blobs=modified|all] REPO\n"
 "\n"
 "Adds blob sizes, line counts and binary flags to change records, and the old\n"
 "and new bytes of each modified text file as blob records before its change.\n"
@@ -39,6 +39,7 @@ static const char usage[] =
 "      --blob-cache-size SIZE  blob bytes kept for reuse (default 1GiB)\n"
 "      --blob-arena-size SIZE  shared-memory ring for blob bytes (default 4MiB;\n"
 "                              0 sends every blob inline)\n"
+"      --delta-cache-size SIZE delta bases each thread keeps (default 48MiB)\n"
 "      --max-blob-size SIZE    larger blobs count as binary and are not read\n"
 "                              (default 0: no limit)\n"
 "      --blobs=all             also send the new bytes of added text files\n"
@@ -46,11 +47,12 @@ static const char usage[] =
 "  -h, --help                  show this help\n";
 
 /*
- * Delta-base cache of each worker's object database.  Blob deltas chain
- * deeply: on git/git's history 32 MiB costs 36% more CPU than 64, 48 about
- * the same as 64 and keeps the whole pipeline under 512 MiB.
+ * Default delta-base cache of each worker's object database.  Blob deltas
+ * chain deeply: on git/git's history 32 MiB costs 36% more CPU than 64, 48
+ * about the same as 64 and keeps the whole pipeline under 512 MiB.  A
+ * memory budget sets it lower (cf-run derives --delta-cache-size).
  */
-#define DELTA_CACHE ((size_t)48 << 20)
+#define DELTA_CACHE ((uint64_t)48 << 20)
 
 /* One distinct blob a batch reads. */
 struct want {
@@ -666,7 +668,7 @@ static void process_batch(struct stage *st)
 	finish_batch(st);
 }
 
-static void start_workers(struct stage *st, const char *gitdir, int n)
+static void start_workers(struct stage *st, const char *gitdir, int n, uint64_t delta_cache)
 {
 	st->nr_workers = n;
 	st->workers = xcalloc(n, sizeof(*st->workers));
@@ -677,7 +679,7 @@ static void start_workers(struct stage *st, const char *gitdir, int n)
 		struct worker *wk = &st->workers[i];
 
 		wk->st = st;
-		wk->odb = cf_odb_open(gitdir, DELTA_CACHE);
+		wk->odb = cf_odb_open(gitdir, (size_t)delta_cache);
 		if (!wk->odb)
 			die("cannot read the objects of '%s'", gitdir);
 		/* Worker 0 is the main thread itself. */
@@ -771,12 +773,13 @@ static void run(struct stage *st, uint64_t batch_size)
 
 int cmd_main(int argc, char **argv)
 {
-	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_MAX, OPT_BLOBS };
+	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_DELTA, OPT_MAX, OPT_BLOBS };
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
 		{ "blob-cache-size", required_argument, NULL, OPT_CACHE },
 		{ "blob-arena-size", required_argument, NULL, OPT_ARENA },
+		{ "delta-cache-size", required_argument, NULL, OPT_DELTA },
 		{ "max-blob-size", required_argument, NULL, OPT_MAX },
 		{ "blobs", required_argument, NULL, OPT_BLOBS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -786,7 +789,7 @@ int cmd_main(int argc, char **argv)
 	static struct stage st;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t workers = ncpu > 0 ? (uint64_t)ncpu : 1, batch = 100;
-	uint64_t cache = 1ull << 30;
+	uint64_t cache = 1ull << 30, delta_cache = DELTA_CACHE;
 	git_repository *repo;
 	int c;
 
@@ -804,6 +807,9 @@ int cmd_main(int argc, char **argv)
 			break;
 		case OPT_ARENA:
 			st.arena_size = cf_opt_size("--blob-arena-size", optarg);
+			break;
+		case OPT_DELTA:
+			delta_cache = cf_opt_size("--delta-cache-size", optarg);
 			break;
 		case OPT_MAX:
 			st.max_blob = cf_opt_size("--max-blob-size", optarg);
@@ -826,6 +832,8 @@ int cmd_main(int argc, char **argv)
 		usage_error("exactly one REPO is required");
 	if (st.arena_size > (1ull << 40))
 		usage_error("--blob-arena-size: at most 1TiB");
+	if (delta_cache < (1ull << 20) || delta_cache > (1ull << 40))
+		usage_error("--delta-cache-size: between 1MiB and 1TiB");
 
 	repo = cf_repo_open(argv[optind]);
 	cf_blobinfo_init(&st.infos);
@@ -834,7 +842,7 @@ int cmd_main(int argc, char **argv)
 	msgpack_packer_init(&st.pk, &st.buf, buf_write);
 	cf_reader_init(&st.reader, 0);
 	cf_writer_init(&st.w, 1);
-	start_workers(&st, cf_repo_gitdir(repo), (int)workers);
+	start_workers(&st, cf_repo_gitdir(repo), (int)workers, delta_cache);
 
 	run(&st, batch);
 

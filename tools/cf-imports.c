@@ -4,7 +4,7 @@
  * (cf-uastdiff's "syntax" records, new side), every distinct module the new
  * version imports counts once for the commit's author, the file's language
  * and the commit's tick.  Passes every record through and appends one
- * "imports" result (schema 1, cf-imports(1)).
+ * "imports" result (schema 2, cf-imports(1)).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -178,11 +178,13 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	uint32_t *index, *people = cf_fileset_people(&a->fs, &index);
 	struct entry *v = entries(im, index);
 
-	msgpack_pack_map(pk, 2);
+	msgpack_pack_map(pk, 5);
+	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_str(pk, "imports");
 	pack_modules(pk, v, im->counts.nr);
 	cf_pack_str(pk, "people");
 	cf_fileset_pack_people(pk, &a->fs, people);
+	cf_fs_pack_ticks(pk, &a->fs);
 	free(v);
 	free(people);
 	free(index);
@@ -235,7 +237,7 @@ int cmd_main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	im.a.name = "imports";
-	im.a.schema = 1;
+	im.a.schema = 2;
 	im.a.commit = on_commit;
 	im.a.change = on_change;
 	im.a.record = on_record;

@@ -3,16 +3,18 @@
  * a commit adds, modifies or renames with edits brings the static metrics
  * of its new version (cf-uastdiff's "metrics", as cf-static counts them);
  * per tick, each metric's mean, median, 95th percentile and maximum over
- * those files.  Passes every record through and appends one "quality"
- * result (schema 1, cf-quality(1)).
+ * those files.  A tick keeps its values, sorted, and the result carries
+ * them: cf-reduce merges ticks of several repositories exactly from them.
+ * Passes every record through and appends one "quality" result (schema 2,
+ * cf-quality(1)).
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cf/alloc.h"
 #include "cf/fileset.h"
 #include "cf/record.h"
+#include "cf/stats.h"
 #include "cf/syntax.h"
 #include "cf/tool.h"
 #include "cf/usage.h"
@@ -33,22 +35,16 @@ static const char usage[] =
 enum { M_CYCLOMATIC, M_COGNITIVE, M_MAX_CYCLOMATIC, M_VOLUME, M_COMMENT_DENSITY,
        M_DOC_COVERAGE, M_COHESION, NR_METRICS };
 
-static const char *const metric_names[NR_METRICS] = {
-	"cyclomatic", "cognitive", "max_cyclomatic", "volume", "comment_density",
-	"doc_coverage", "cohesion",
-};
-
-enum { S_MEAN, S_MEDIAN, S_P95, S_MAX, NR_STATS };
-
-struct tick_q {
-	uint64_t tick, files;
-	uint64_t n[NR_METRICS];
-	double stat[NR_METRICS][NR_STATS];
-};
+_Static_assert(NR_METRICS == CF_QUALITY_METRICS, "cf_quality_metrics names every metric");
 
 struct values {
 	double *v;
 	size_t nr, alloc;
+};
+
+struct tick_q {
+	uint64_t tick, files;
+	struct values vals[NR_METRICS];	/* sorted */
 };
 
 struct quality {
@@ -60,23 +56,6 @@ struct quality {
 	uint64_t open_tick, open_files;
 	struct values cur[NR_METRICS];	/* the current tick's values */
 };
-
-static int cmp_double(const void *a_, const void *b_)
-{
-	double a = *(const double *)a_, b = *(const double *)b_;
-	return a < b ? -1 : a > b;
-}
-
-/* Linear interpolation at p * (n - 1) of sorted values. */
-static double percentile(const double *v, size_t n, double p)
-{
-	double x = p * (n - 1);
-	size_t i = (size_t)x;
-
-	if (i + 1 >= n)
-		return v[n - 1];
-	return v[i] + (x - i) * (v[i + 1] - v[i]);
-}
 
 static void finish_tick(struct quality *q)
 {
@@ -91,18 +70,10 @@ static void finish_tick(struct quality *q)
 	t->files = q->open_files;
 	for (int m = 0; m < NR_METRICS; m++) {
 		struct values *vs = &q->cur[m];
-		double sum = 0;
-		t->n[m] = vs->nr;
-		if (!vs->nr)
-			continue;
-		qsort(vs->v, vs->nr, sizeof(*vs->v), cmp_double);
-		for (size_t i = 0; i < vs->nr; i++)
-			sum += vs->v[i];
-		t->stat[m][S_MEAN] = sum / vs->nr;
-		t->stat[m][S_MEDIAN] = percentile(vs->v, vs->nr, 0.5);
-		t->stat[m][S_P95] = percentile(vs->v, vs->nr, 0.95);
-		t->stat[m][S_MAX] = vs->v[vs->nr - 1];
-		vs->nr = 0;
+		if (vs->nr > 1)
+			qsort(vs->v, vs->nr, sizeof(*vs->v), cf_stats_cmp);
+		t->vals[m] = *vs;	/* the tick takes the buffer */
+		memset(vs, 0, sizeof(*vs));
 	}
 	q->open = 0;
 	q->open_files = 0;
@@ -171,29 +142,19 @@ static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
 		add_value(q, M_COHESION, cf_syntax_num(rec, m, "cohesive_classes") / classes);
 }
 
-static double round4(double v)
-{
-	return round(v * 10000) / 10000;
-}
-
 static void pack_tick(msgpack_packer *pk, const struct tick_q *t)
 {
 	uint32_t present = 0;
 
 	for (int m = 0; m < NR_METRICS; m++)
-		present += !!t->n[m];
+		present += !!t->vals[m].nr;
 	msgpack_pack_map(pk, 2 + present);
 	cf_pack_kv_u64(pk, "files", t->files);
 	for (int m = 0; m < NR_METRICS; m++) {
-		if (!t->n[m])
+		if (!t->vals[m].nr)
 			continue;
-		cf_pack_str(pk, metric_names[m]);
-		msgpack_pack_map(pk, 5);
-		cf_pack_kv_f64(pk, "max", round4(t->stat[m][S_MAX]));
-		cf_pack_kv_f64(pk, "mean", round4(t->stat[m][S_MEAN]));
-		cf_pack_kv_f64(pk, "median", round4(t->stat[m][S_MEDIAN]));
-		cf_pack_kv_u64(pk, "n", t->n[m]);
-		cf_pack_kv_f64(pk, "p95", round4(t->stat[m][S_P95]));
+		cf_pack_str(pk, cf_quality_metrics[m]);
+		cf_stats_pack(pk, t->vals[m].v, t->vals[m].nr);
 	}
 	cf_pack_kv_u64(pk, "tick", t->tick);
 }
@@ -206,7 +167,9 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	finish_tick(q);
 	for (size_t i = 0; i < q->nr_ticks; i++)
 		files += q->ticks[i].files;
-	msgpack_pack_map(pk, 2);
+	msgpack_pack_map(pk, 5);
+	cf_pack_kv_u64(pk, "commits", a->fs.commits);
+	cf_fs_pack_ticks(pk, &a->fs);
 	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, q->nr_ticks);
 	for (size_t i = 0; i < q->nr_ticks; i++)
@@ -214,7 +177,20 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	cf_pack_kv_u64(pk, "total_files", files);
 }
 
-/* ---- checkpoints: finished ticks as they are, the open tick's raw values ---- */
+/* ---- checkpoints: ticks as [tick, files, values of each metric], the open one's unsorted ---- */
+
+static void pack_tick_state(msgpack_packer *pk, uint64_t tick, uint64_t files,
+			    const struct values *vals)
+{
+	msgpack_pack_array(pk, 2 + NR_METRICS);
+	cf_pack_u64(pk, tick);
+	cf_pack_u64(pk, files);
+	for (int m = 0; m < NR_METRICS; m++) {
+		msgpack_pack_array(pk, vals[m].nr);
+		for (size_t i = 0; i < vals[m].nr; i++)
+			cf_pack_f64(pk, vals[m].v[i]);
+	}
+}
 
 static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 {
@@ -223,37 +199,19 @@ static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	msgpack_pack_map(pk, 2);
 	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, q->nr_ticks);
-	for (size_t i = 0; i < q->nr_ticks; i++) {
-		const struct tick_q *t = &q->ticks[i];
-		msgpack_pack_array(pk, 2 + 2 * NR_METRICS);
-		cf_pack_u64(pk, t->tick);
-		cf_pack_u64(pk, t->files);
-		for (int m = 0; m < NR_METRICS; m++) {
-			cf_pack_u64(pk, t->n[m]);
-			msgpack_pack_array(pk, NR_STATS);
-			for (int s = 0; s < NR_STATS; s++)
-				cf_pack_f64(pk, t->stat[m][s]);
-		}
-	}
+	for (size_t i = 0; i < q->nr_ticks; i++)
+		pack_tick_state(pk, q->ticks[i].tick, q->ticks[i].files, q->ticks[i].vals);
 	cf_pack_str(pk, "open");
-	if (!q->open) {
+	if (q->open)
+		pack_tick_state(pk, q->open_tick, q->open_files, q->cur);
+	else
 		msgpack_pack_nil(pk);
-		return;
-	}
-	msgpack_pack_array(pk, 2 + NR_METRICS);
-	cf_pack_u64(pk, q->open_tick);
-	cf_pack_u64(pk, q->open_files);
-	for (int m = 0; m < NR_METRICS; m++) {
-		msgpack_pack_array(pk, q->cur[m].nr);
-		for (size_t i = 0; i < q->cur[m].nr; i++)
-			cf_pack_f64(pk, q->cur[m].v[i]);
-	}
 }
 
 static double state_f64(const struct cf_state *st, const msgpack_object *o)
 {
 	if (o->type != MSGPACK_OBJECT_FLOAT64 && o->type != MSGPACK_OBJECT_FLOAT32)
-		cf_state_die(st, "a statistic must be a float");
+		cf_state_die(st, "a value must be a float");
 	return o->via.f64;
 }
 
@@ -265,6 +223,25 @@ static const msgpack_object *state_tuple(const struct cf_state *st, const msgpac
 	return o->via.array.ptr;
 }
 
+/* A tick of the state: its tick and files, and its values read into vals. */
+static void unpack_tick(const struct cf_state *st, const msgpack_object *o, uint64_t *tick,
+			uint64_t *files, struct values *vals)
+{
+	const msgpack_object *v = state_tuple(st, o, 2 + NR_METRICS, "a tick");
+
+	*tick = cf_fs_state_u64(st, &v[0], UINT64_MAX);
+	*files = cf_fs_state_u64(st, &v[1], UINT64_MAX);
+	for (int m = 0; m < NR_METRICS; m++) {
+		const msgpack_object *a = &v[2 + m];
+		if (a->type != MSGPACK_OBJECT_ARRAY)
+			cf_state_die(st, "values must be an array");
+		for (uint32_t i = 0; i < a->via.array.size; i++) {
+			CF_ALLOC_GROW(vals[m].v, vals[m].nr + 1, vals[m].alloc);
+			vals[m].v[vals[m].nr++] = state_f64(st, &a->via.array.ptr[i]);
+		}
+	}
+}
+
 static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 			 const msgpack_object *o)
 {
@@ -274,33 +251,21 @@ static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 
 	v = cf_state_array(st, o, "ticks", &n);
 	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *e = state_tuple(st, &v[i], 2 + 2 * NR_METRICS, "a tick");
 		struct tick_q *t;
 		CF_ALLOC_GROW(q->ticks, q->nr_ticks + 1, q->alloc_ticks);
 		t = &q->ticks[q->nr_ticks++];
-		t->tick = cf_fs_state_u64(st, &e[0], UINT64_MAX);
-		t->files = cf_fs_state_u64(st, &e[1], UINT64_MAX);
-		for (int m = 0; m < NR_METRICS; m++) {
-			const msgpack_object *s = state_tuple(st, &e[3 + 2 * m], NR_STATS, "statistics");
-			t->n[m] = cf_fs_state_u64(st, &e[2 + 2 * m], UINT64_MAX);
-			for (int k = 0; k < NR_STATS; k++)
-				t->stat[m][k] = state_f64(st, &s[k]);
-		}
+		memset(t, 0, sizeof(*t));
+		unpack_tick(st, &v[i], &t->tick, &t->files, t->vals);
+		for (int m = 0; m < NR_METRICS; m++)
+			for (size_t k = 1; k < t->vals[m].nr; k++)
+				if (t->vals[m].v[k - 1] > t->vals[m].v[k])
+					cf_state_die(st, "the values of a tick are not sorted");
 	}
 	open = cf_obj_get(o, "open");
 	if (!open || open->type == MSGPACK_OBJECT_NIL)
 		return;
-	v = state_tuple(st, open, 2 + NR_METRICS, "the open tick");
 	q->open = 1;
-	q->open_tick = cf_fs_state_u64(st, &v[0], UINT64_MAX);
-	q->open_files = cf_fs_state_u64(st, &v[1], UINT64_MAX);
-	for (int m = 0; m < NR_METRICS; m++) {
-		const msgpack_object *vals = &v[2 + m];
-		if (vals->type != MSGPACK_OBJECT_ARRAY)
-			cf_state_die(st, "values must be an array");
-		for (uint32_t i = 0; i < vals->via.array.size; i++)
-			add_value(q, m, state_f64(st, &vals->via.array.ptr[i]));
-	}
+	unpack_tick(st, open, &q->open_tick, &q->open_files, q->cur);
 }
 
 int cmd_main(int argc, char **argv)
@@ -322,7 +287,7 @@ int cmd_main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	q.a.name = "quality";
-	q.a.schema = 1;
+	q.a.schema = 2;
 	q.a.commit = on_commit;
 	q.a.change = on_change;
 	q.a.record = on_record;
@@ -332,6 +297,9 @@ int cmd_main(int argc, char **argv)
 	cf_fs_main(&q.a);
 	for (int m = 0; m < NR_METRICS; m++)
 		free(q.cur[m].v);
+	for (size_t i = 0; i < q.nr_ticks; i++)
+		for (int m = 0; m < NR_METRICS; m++)
+			free(q.ticks[i].vals[m].v);
 	free(q.ticks);
 	cf_fileset_release(&q.a.fs);
 	return 0;

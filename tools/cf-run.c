@@ -637,6 +637,8 @@ static void stage_args(struct stage *s, const struct options *o)
 			   (unsigned long long)k->commit_batch_size);
 		size_arg(a, "--blob-cache-size", k->blob_cache_size);
 		size_arg(a, "--blob-arena-size", k->blob_arena_size);
+		if (k->delta_cache_size)
+			size_arg(a, "--delta-cache-size", k->delta_cache_size);
 		push_all(a, &o->fid.blobload);
 		if (nr_head > 4)
 			args_push(a, "--blobs=all");
@@ -817,6 +819,9 @@ static void print_knobs(const struct cf_knobs *k, uint64_t pipe_bytes,
 		else
 			cf_note("%s = %llu (%s)", flag, (unsigned long long)v[i], src);
 	}
+	if (k->delta_cache_size)
+		cf_note("delta-cache-size = %s (memory budget): per cf-blobload thread",
+			cf_size_str(k->delta_cache_size, b));
 }
 
 static uint64_t pipe_max_size(void)

@@ -6,8 +6,10 @@
  * (the lexicon of third_party/vader.lock compiled in, and VADER's rules:
  * boosters, negation, "but", punctuation emphasis, ALL CAPS, compound =
  * sum / sqrt(sum^2 + 15)).  Per tick: the mean compound of its comments; a
- * tick without comments has no score at all.  Passes every record through
- * and appends one "sentiment" result (schema 1, cf-sentiment(1)).
+ * tick without comments has no score at all.  Sums are kept in integer
+ * units of 1e-9 so that the sums of several repositories add up exactly
+ * (cf-reduce).  Passes every record through and appends one "sentiment"
+ * result (schema 2, cf-sentiment(1)).
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -91,7 +93,7 @@ struct word {
 
 struct tick_stat {
 	uint64_t tick, comments, positive, negative, neutral;
-	double sum;
+	int64_t sum;		/* of the compounds, in units of 1e-9 */
 };
 
 struct low {
@@ -323,6 +325,11 @@ static int keep_comment(const struct sentiment *s, const char *t, size_t len)
 
 /* ---- counting ---- */
 
+static double round4(double v)
+{
+	return round(v * 10000) / 10000;
+}
+
 static struct tick_stat *tick_entry(struct sentiment *s, uint64_t tick)
 {
 	struct tick_stat *t;
@@ -336,11 +343,27 @@ static struct tick_stat *tick_entry(struct sentiment *s, uint64_t tick)
 	return t;
 }
 
+/* Lowest compound first, then by tick, file, line and text: an order a merge can give too. */
+static int low_cmp(const struct low *x, const struct low *y)
+{
+	int c;
+
+	if (x->compound != y->compound)
+		return x->compound < y->compound ? -1 : 1;
+	if (x->tick != y->tick)
+		return x->tick < y->tick ? -1 : 1;
+	if ((c = strcmp(x->file, y->file)))
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->text, y->text);
+}
+
 static void add_low(struct sentiment *s, struct low *l)
 {
 	size_t at = s->nr_lows;
 
-	while (at > 0 && s->lows[at - 1].compound > l->compound)
+	while (at > 0 && low_cmp(&s->lows[at - 1], l) > 0)
 		at--;
 	if (at >= s->top) {
 		free(l->file);
@@ -362,7 +385,7 @@ static void count(struct sentiment *s, uint64_t tick, double c)
 	struct tick_stat *t = tick_entry(s, tick);
 
 	t->comments++;
-	t->sum += c;
+	t->sum += llround(c * 1e9);
 	if (c >= 0.05)
 		t->positive++;
 	else if (c <= -0.05)
@@ -411,6 +434,7 @@ static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
 			continue;
 		l.compound = vader(s, c.text, c.len);
 		count(s, s->tick, l.compound);
+		l.compound = round4(l.compound);	/* as reported, and ordered */
 		l.tick = s->tick;
 		l.line = c.line;
 		l.commit = s->commit;
@@ -421,11 +445,6 @@ static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
 }
 
 /* ---- the result ---- */
-
-static double round4(double v)
-{
-	return round(v * 10000) / 10000;
-}
 
 static void pack_lows(msgpack_packer *pk, const struct sentiment *s)
 {
@@ -448,7 +467,7 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 {
 	struct sentiment *s = (struct sentiment *)a;
 	uint64_t total = 0, pos = 0, neg = 0, neu = 0;
-	double sum = 0;
+	int64_t sum = 0;
 
 	for (size_t i = 0; i < s->nr_ticks; i++) {
 		total += s->ticks[i].comments;
@@ -457,38 +476,41 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 		neg += s->ticks[i].negative;
 		neu += s->ticks[i].neutral;
 	}
-	msgpack_pack_map(pk, 5);
+	msgpack_pack_map(pk, 8);
 	cf_pack_str(pk, "aggregate");
 	msgpack_pack_map(pk, 6);
 	cf_pack_kv_u64(pk, "comments", total);
 	cf_pack_str(pk, "mean");
 	if (total)
-		cf_pack_f64(pk, round4(sum / total));
+		cf_pack_f64(pk, round4(sum / 1e9 / total));
 	else
 		msgpack_pack_nil(pk);
 	cf_pack_kv_u64(pk, "negative", neg);
 	cf_pack_kv_u64(pk, "neutral", neu);
 	cf_pack_kv_u64(pk, "positive", pos);
 	cf_pack_kv_u64(pk, "ticks", s->nr_ticks);
+	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_kv_u64(pk, "min_length", s->min_length);
 	cf_pack_str(pk, "most_negative");
 	pack_lows(pk, s);
+	cf_fs_pack_ticks(pk, &a->fs);
 	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, s->nr_ticks);
 	for (size_t i = 0; i < s->nr_ticks; i++) {
 		const struct tick_stat *t = &s->ticks[i];
-		msgpack_pack_map(pk, 6);
+		msgpack_pack_map(pk, 7);
 		cf_pack_kv_u64(pk, "comments", t->comments);
-		cf_pack_kv_f64(pk, "mean", round4(t->sum / t->comments));
+		cf_pack_kv_f64(pk, "mean", round4(t->sum / 1e9 / t->comments));
 		cf_pack_kv_u64(pk, "negative", t->negative);
 		cf_pack_kv_u64(pk, "neutral", t->neutral);
 		cf_pack_kv_u64(pk, "positive", t->positive);
+		cf_pack_kv_i64(pk, "sum_nano", t->sum);
 		cf_pack_kv_u64(pk, "tick", t->tick);
 	}
 	cf_pack_kv_u64(pk, "top", s->top);
 }
 
-/* ---- checkpoints: {min_length, top, ticks: [[tick, n, sum, pos, neg, neu]], lows} ---- */
+/* ---- checkpoints: {min_length, top, ticks: [[tick, n, sum (1e-9), pos, neg, neu]], lows} ---- */
 
 static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 {
@@ -504,7 +526,7 @@ static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 		msgpack_pack_array(pk, 6);
 		cf_pack_u64(pk, t->tick);
 		cf_pack_u64(pk, t->comments);
-		cf_pack_f64(pk, t->sum);
+		cf_pack_i64(pk, t->sum);
 		cf_pack_u64(pk, t->positive);
 		cf_pack_u64(pk, t->negative);
 		cf_pack_u64(pk, t->neutral);
@@ -528,6 +550,13 @@ static double state_f64(const struct cf_state *st, const msgpack_object *o)
 	if (o->type != MSGPACK_OBJECT_FLOAT64 && o->type != MSGPACK_OBJECT_FLOAT32)
 		cf_state_die(st, "a score must be a float");
 	return o->via.f64;
+}
+
+static int64_t state_i64(const struct cf_state *st, const msgpack_object *o)
+{
+	if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		return o->via.i64;
+	return (int64_t)cf_fs_state_u64(st, o, INT64_MAX);
 }
 
 static void unpack_lows(struct sentiment *s, const struct cf_state *st, const msgpack_object *o)
@@ -577,7 +606,7 @@ static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 		if (t->comments || (i && t->tick <= s->ticks[s->nr_ticks - 2].tick))
 			cf_state_die(st, "ticks must be in ascending order");
 		t->comments = cf_fs_state_u64(st, &e[1], UINT64_MAX);
-		t->sum = state_f64(st, &e[2]);
+		t->sum = state_i64(st, &e[2]);
 		t->positive = cf_fs_state_u64(st, &e[3], UINT64_MAX);
 		t->negative = cf_fs_state_u64(st, &e[4], UINT64_MAX);
 		t->neutral = cf_fs_state_u64(st, &e[5], UINT64_MAX);
@@ -622,7 +651,7 @@ int cmd_main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	s.lows = xcalloc(s.top + 1, sizeof(*s.lows));
 	s.a.name = "sentiment";
-	s.a.schema = 1;
+	s.a.schema = 2;
 	s.a.commit = on_commit;
 	s.a.change = on_change;
 	s.a.record = on_record;

@@ -5,7 +5,7 @@
  * record: deleted lines onto the old tree, inserted lines onto the new one
  * (an added file touches all its units).  Every touched unit counts one
  * change per commit and every pair of them one co-change.  Passes every
- * record through and appends one "shotness" result (schema 1, cf-shotness(1)).
+ * record through and appends one "shotness" result (schema 2, cf-shotness(1)).
  *
  * A unit is (file, kind, qualified name).  Files are file ids (cf/fileset.h),
  * so a unit follows its file through renames; a renamed function is a new
@@ -231,6 +231,32 @@ static int cmp_coupling(const void *x_, const void *y_)
 	return x->b < y->b ? -1 : x->b > y->b;
 }
 
+static int cmp_coupling_pos(const void *x_, const void *y_)
+{
+	const struct coupling *x = x_, *y = y_;
+
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+/* Every coupling as [a, b, co], by position: what a merge sums. */
+static void pack_matrix(msgpack_packer *pk, const struct coupling *v, size_t n)
+{
+	struct coupling *m = xcalloc(n ? n : 1, sizeof(*m));
+
+	memcpy(m, v, n * sizeof(*m));
+	qsort(m, n, sizeof(*m), cmp_coupling_pos);
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_array(pk, 3);
+		cf_pack_u64(pk, m[i].a);
+		cf_pack_u64(pk, m[i].b);
+		cf_pack_u64(pk, m[i].co);
+	}
+	free(m);
+}
+
 /* Couplings of reported units, in positions of the unit list; *coupled per position. */
 static struct coupling *collect_couplings(const struct shotness *s, const uint32_t *pos,
 					  size_t *nr, uint64_t *coupled)
@@ -312,10 +338,12 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 				max = s->units.e[order[i]].v[U_CHANGES];
 		}
 	cp = collect_couplings(s, pos, &ncp, coupled);
-	msgpack_pack_map(pk, 6);
+	msgpack_pack_map(pk, 7);
 	cf_pack_kv_u64(pk, "commits", s->commits);
 	cf_pack_str(pk, "couplings");
 	pack_couplings(pk, s, cp, ncp, order);
+	cf_pack_str(pk, "matrix");
+	pack_matrix(pk, cp, ncp);
 	cf_pack_kv_u64(pk, "max_units", s->max_units);
 	cf_pack_kv_u64(pk, "skipped_commits", s->skipped);
 	cf_pack_kv_u64(pk, "total_couplings", ncp);
@@ -407,7 +435,7 @@ int cmd_main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	s.a.name = "shotness";
-	s.a.schema = 1;
+	s.a.schema = 2;
 	s.a.commit = on_commit;
 	s.a.change = on_change;
 	s.a.end_commit = on_end_commit;

@@ -182,12 +182,17 @@ static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
 
 /* ---- the result ---- */
 
+/* Most fixed first, then by wrong and correct word: an order a merge can give too. */
 static int cmp_patterns(const struct cf_tally *tl, size_t a, size_t b, void *data)
 {
+	size_t la = tl->e[a].len, lb = tl->e[b].len;
+	int c;
+
 	(void)data;
 	if (tl->e[a].v[0] != tl->e[b].v[0])
 		return tl->e[a].v[0] > tl->e[b].v[0] ? -1 : 1;
-	return 0;
+	c = memcmp(cf_tally_key(tl, a), cf_tally_key(tl, b), la < lb ? la : lb);
+	return c ? c : la < lb ? -1 : la > lb;
 }
 
 static void pack_pattern(msgpack_packer *pk, const struct cf_tally *tl, size_t i)

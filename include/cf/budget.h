@@ -34,6 +34,12 @@ struct cf_knobs {
 	uint64_t diff_cache_size;	/* entries */
 	uint64_t blob_arena_size;	/* bytes */
 	enum cf_knob_source src[6];	/* in the order of the fields above */
+	/*
+	 * Not a flag of cf-run: what a budget leaves each cf-blobload thread
+	 * for its delta-base cache once its mapped pack pages are counted
+	 * (0: the stage's own default).
+	 */
+	uint64_t delta_cache_size;
 };
 
 enum cf_knob_index {
@@ -82,8 +88,17 @@ uint64_t cf_chunk_size(uint64_t budget);
 uint64_t cf_estimated_peak(const struct cf_knobs *k, uint64_t commits);
 int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commits);
 
-/* Per-worker memory the model charges: object-database handle and delta cache. */
+/*
+ * Per-worker memory the model charges: object-database handle, delta cache
+ * and the pack pages it has mapped (the reader unmaps them every
+ * CF_WORKER_MAPPED bytes, cf/odb.h).  A thread's delta cache gets its share
+ * less the mapped pages, at least CF_DELTA_MIN and at most CF_DELTA_MAX
+ * (cf-blobload's default, which a larger budget does not raise).
+ */
 #define CF_WORKER_COST (32ull << 20)
+#define CF_WORKER_MAPPED (8ull << 20)
+#define CF_DELTA_MIN (4ull << 20)
+#define CF_DELTA_MAX (48ull << 20)
 /* Memory the model charges per diff-cache entry (hunks of a typical change). */
 #define CF_DIFF_ENTRY_COST (24ull << 10)
 

@@ -15,8 +15,10 @@
  *
  * People are the commit records' (author, email) pairs, byte for byte.
  *
- * cf_fs_main() reads the stream, passes every record on, hands commits and
- * changes to the analyzer's callbacks, saves and resumes checkpoints
+ * cf_fs_main() reads the stream, passes every record on, keeps the first
+ * stream record's t0 and tick_size (the same on a resumed run, so that a
+ * result can say where its ticks are in time), hands commits and changes
+ * to the analyzer's callbacks, saves and resumes checkpoints
  * (cf/state.h) together with the file and people tables, and appends the
  * analyzer's result record at the end.
  *
@@ -64,6 +66,9 @@ struct cf_fileset {
 	int resumed;			/* from a state, before the first commit after it */
 	uint64_t cur_n;			/* the current commit's n */
 	uint32_t cur_person;		/* and its author */
+	int64_t t0;			/* the first stream record's tick origin and size */
+	uint64_t tick_size;		/* (seconds; 0 without a stream record) */
+	int have_stream;
 	struct cf_buf scratch;
 };
 
@@ -101,6 +106,8 @@ void cf_fs_lines(const struct cf_record *rec, uint64_t *add, uint64_t *del,
 uint32_t *cf_fileset_alive(const struct cf_fileset *fs, size_t *nr, uint32_t **index);
 /* People sorted by name, then email; *index maps a person id to its position. */
 uint32_t *cf_fileset_people(const struct cf_fileset *fs, uint32_t **index);
+/* "t0" and "tick_size" of the stream, two key/value pairs of a map. */
+void cf_fs_pack_ticks(msgpack_packer *pk, const struct cf_fileset *fs);
 /* The path of a file that is not detached, as a string. */
 void cf_fileset_pack_path(msgpack_packer *pk, const struct cf_fileset *fs, uint32_t file);
 /* An array of maps {email, name}, in the order given. */
