@@ -534,6 +534,11 @@ int pl_plot_syntax(struct cf_buf *out, const msgpack_object *name, const msgpack
 		{ "quality", plot_quality }, { "anomaly", plot_anomaly },
 	};
 
+	int64_t t;
+
+	/* A result's own t0 and tick size (schema 2, and merges) over the stream's */
+	if (cf_doc_tick_time(d, 0, &t))
+		h = d;
 	for (size_t i = 0; i < sizeof(analyzers) / sizeof(*analyzers); i++)
 		if (cf_doc_key_is(name, analyzers[i].name)) {
 			analyzers[i].plot(out, d, h);

@@ -916,6 +916,11 @@ int cf_report_syntax(struct cf_buf *out, const msgpack_object *name, const msgpa
 		{ "quality", text_quality }, { "anomaly", text_anomaly },
 	};
 
+	int64_t t;
+
+	/* A result's own t0 and tick size (schema 2, and merges) over the stream's */
+	if (cf_doc_tick_time(d, 0, &t))
+		h = d;
 	for (size_t i = 0; i < sizeof(analyzers) / sizeof(*analyzers); i++)
 		if (cf_doc_key_is(name, analyzers[i].name)) {
 			analyzers[i].text(out, d, h);

@@ -146,3 +146,17 @@ anomaly (schema 3)
   2024-01-11        sentiment                            -0.9136      -9.196
 OUT
 }
+
+@test "cf-anomaly: results of schema 3 merge as schema 2 and are scored again from the merged series" {
+	make_spikes "$BATS_TEST_TMPDIR/one" >/dev/null
+	make_spikes "$BATS_TEST_TMPDIR/two" >/dev/null
+	cf-run history -a quality,sentiment,anomaly -f msgpack "$BATS_TEST_TMPDIR/one" >"$BATS_TEST_TMPDIR/one.mp"
+	cf-run history -a quality,sentiment,anomaly -f msgpack "$BATS_TEST_TMPDIR/two" >"$BATS_TEST_TMPDIR/two.mp"
+	# Two equal histories: every tick twice, the means and so the scores unchanged.
+	run bash -c "cf-reduce -f json '$BATS_TEST_TMPDIR/one.mp' '$BATS_TEST_TMPDIR/two.mp' |
+		jq -c '.anomaly | [.schema, .anomalies, (.series | length), .ticks[7].churn,
+			.ticks[7].\"quality.cyclomatic\", .ticks[7].z.\"quality.cyclomatic\",
+			.ticks[10].flagged]'"
+	assert_success
+	assert_output '[3,[7,10],11,4,32,41.029,["sentiment"]]'
+}

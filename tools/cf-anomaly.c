@@ -9,16 +9,16 @@
  * and the result carries them, so that cf-reduce can count them again over
  * several repositories.  The per-tick means of cf-quality's and
  * cf-sentiment's results, when they come before it in the stream, are
- * scored the same way over their own ticks.  Passes every record through
- * and appends one "anomaly" result (schema 2, or 3 with the series of other
- * results, cf-anomaly(1)).
+ * scored the same way over their own ticks (cf/anomaly.h).  Passes every
+ * record through and appends one "anomaly" result (schema 2, or 3 with the
+ * series of other results, cf-anomaly(1)).
  */
 #include <getopt.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cf/alloc.h"
+#include "cf/anomaly.h"
 #include "cf/fileset.h"
 #include "cf/lang.h"
 #include "cf/record.h"
@@ -56,31 +56,6 @@ struct tick_a {
 	size_t alloc_who, alloc_lang;
 };
 
-/*
- * A series read from another analyzer's result: "sentiment" (the mean
- * score) or "quality.METRIC" (the mean of the metric), one value per tick
- * that has one, ascending.
- */
-#define MAX_EXTRA 16
-#define EXTRA_NAME 48
-
-struct extra {
-	char name[EXTRA_NAME];
-	uint64_t *tick;
-	double *v;
-	size_t n, alloc, alloc_v;
-};
-
-/* A series as it is scored: its values in tick order, and those ticks. */
-struct series {
-	const char *name;
-	const uint64_t *tick;	/* NULL: one value per tick of the analyzer */
-	const double *v;
-	size_t n;
-	size_t at;		/* the position of the tick being packed, or n */
-	size_t next;		/* the first position not before that tick */
-};
-
 struct anomaly {
 	struct cf_fs_analyzer a;	/* first: the callbacks get &a */
 	uint64_t window;
@@ -90,8 +65,7 @@ struct anomaly {
 	uint32_t *authors;		/* the open tick's, distinct */
 	size_t nr_authors, alloc_authors;
 	unsigned char *langs;		/* per language id: touched in the open tick */
-	struct extra extra[MAX_EXTRA];	/* from results in the stream */
-	int nr_extra;
+	struct cf_xseries *others;	/* the series of results passing through */
 };
 
 static void on_commit(struct cf_fs_analyzer *a, const struct cf_record *rec)
@@ -147,19 +121,19 @@ static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
 	}
 }
 
-/* The z-score of value i of v; 0 when it cannot be told, *z infinite when sigma is 0. */
-static int zscore(const double *v, size_t i, uint64_t window, double *z)
+/* The z-score of tick i in series s; 0 when it cannot be told, *inf when sigma is 0. */
+static int zscore(const struct anomaly *an, size_t i, int s, double *z)
 {
-	size_t from = i > window ? i - window : 0, n = i - from;
-	double mean = 0, var = 0, x = v[i];
+	size_t from = i > an->window ? i - an->window : 0, n = i - from;
+	double mean = 0, var = 0, x = an->ticks[i].v[s];
 
 	if (n < 2)
 		return 0;
 	for (size_t k = from; k < i; k++)
-		mean += v[k];
+		mean += an->ticks[k].v[s];
 	mean /= n;
 	for (size_t k = from; k < i; k++)
-		var += (v[k] - mean) * (v[k] - mean);
+		var += (an->ticks[k].v[s] - mean) * (an->ticks[k].v[s] - mean);
 	var /= n;
 	if (var == 0) {
 		*z = x == mean ? 0 : x > mean ? INFINITY : -INFINITY;
@@ -217,279 +191,116 @@ static void pack_sets(msgpack_packer *pk, const struct tick_a *t, const uint32_t
 	free(lang);
 }
 
-static struct extra *extra_series(struct anomaly *an, const char *name,
-				   const struct cf_record *rec)
-{
-	struct extra *x;
-
-	for (int i = 0; i < an->nr_extra; i++)
-		if (!strcmp(an->extra[i].name, name))
-			return &an->extra[i];
-	if (an->nr_extra == MAX_EXTRA)
-		cf_rec_die(rec, "more than %d series in the results", MAX_EXTRA);
-	x = &an->extra[an->nr_extra++];
-	memset(x, 0, sizeof(*x));
-	snprintf(x->name, sizeof(x->name), "%s", name);
-	return x;
-}
-
-static void extra_add(struct extra *x, uint64_t tick, double v, const struct cf_record *rec)
-{
-	if (x->n && tick <= x->tick[x->n - 1])
-		cf_rec_die(rec, "%s: tick %llu after tick %llu", x->name,
-			   (unsigned long long)tick, (unsigned long long)x->tick[x->n - 1]);
-	CF_ALLOC_GROW(x->tick, x->n + 1, x->alloc);
-	CF_ALLOC_GROW(x->v, x->n + 1, x->alloc_v);
-	x->tick[x->n] = tick;
-	x->v[x->n++] = v;
-}
-
-static int number(const msgpack_object *o, double *v)
-{
-	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		*v = (double)o->via.u64;
-	else if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		*v = (double)o->via.i64;
-	else if (o && (o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32))
-		*v = o->via.f64;
-	else
-		return 0;
-	return isfinite(*v);
-}
-
-/* One tick map of a quality result: every metric map with a mean is a series. */
-static void quality_tick(struct anomaly *an, uint64_t tick, const msgpack_object *t,
-			 const struct cf_record *rec)
-{
-	char name[EXTRA_NAME];
-	double v;
-
-	for (uint32_t i = 0; i < t->via.map.size; i++) {
-		const msgpack_object_kv *kv = &t->via.map.ptr[i];
-		if (kv->key.type != MSGPACK_OBJECT_STR || kv->val.type != MSGPACK_OBJECT_MAP ||
-		    !number(cf_obj_get(&kv->val, "mean"), &v))
-			continue;
-		if (kv->key.via.str.size > EXTRA_NAME - 9 ||
-		    memchr(kv->key.via.str.ptr, 0, kv->key.via.str.size))
-			cf_rec_die(rec, "quality: a metric name that is not a name");
-		snprintf(name, sizeof(name), "quality.%.*s", (int)kv->key.via.str.size,
-			 kv->key.via.str.ptr);
-		extra_add(extra_series(an, name, rec), tick, v, rec);
-	}
-}
-
-/*
- * The result of cf-quality or cf-sentiment, passing through before ours:
- * the per-tick means become series of their own (cf-quality(1),
- * cf-sentiment(1) give their shapes).
- */
-static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
-{
-	struct anomaly *an = (struct anomaly *)a;
-	const msgpack_object *data, *ticks;
-	size_t len;
-	const char *name;
-	int quality;
-
-	if (!cf_rec_is(rec, CF_REC_RESULT))
-		return;
-	name = cf_rec_str(rec, "analyzer", &len);
-	quality = len == 7 && !memcmp(name, "quality", 7);
-	if (!quality && !(len == 9 && !memcmp(name, "sentiment", 9)))
-		return;
-	/* The shape grows (cf-anomaly(1)); results come after every barrier's state. */
-	a->schema = 3;
-	data = cf_rec_get(rec, "data");
-	ticks = data && data->type == MSGPACK_OBJECT_MAP ? cf_obj_get(data, "ticks") : NULL;
-	if (!ticks || ticks->type != MSGPACK_OBJECT_ARRAY)
-		cf_rec_die(rec, "%.*s: 'data' must be a map with 'ticks', an array", (int)len, name);
-	for (uint32_t i = 0; i < ticks->via.array.size; i++) {
-		const msgpack_object *t = &ticks->via.array.ptr[i];
-		const msgpack_object *tick = t->type == MSGPACK_OBJECT_MAP ? cf_obj_get(t, "tick") : NULL;
-		double v;
-		if (!tick || tick->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-			cf_rec_die(rec, "%.*s: a tick must be a map with 'tick', an unsigned integer",
-				   (int)len, name);
-		if (quality)
-			quality_tick(an, tick->via.u64, t, rec);
-		else if (number(cf_obj_get(t, "mean"), &v))
-			extra_add(extra_series(an, "sentiment", rec), tick->via.u64, v, rec);
-	}
-}
-
-static int extra_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct extra *)a)->name, ((const struct extra *)b)->name);
-}
-
-/* Every series scored: the four own ones (values of all ticks), then the others by name. */
-static struct series *all_series(struct anomaly *an, double **own, size_t *nr)
-{
-	struct series *s = xcalloc(NR_SERIES + an->nr_extra, sizeof(*s));
-
-	*own = xcalloc(NR_SERIES * (an->nr_ticks ? an->nr_ticks : 1), sizeof(double));
-	for (int k = 0; k < NR_SERIES; k++) {
-		for (size_t i = 0; i < an->nr_ticks; i++)
-			(*own)[k * an->nr_ticks + i] = (double)an->ticks[i].v[k];
-		s[k].name = series_names[k];
-		s[k].v = *own + k * an->nr_ticks;
-		s[k].n = an->nr_ticks;
-	}
-	qsort(an->extra, an->nr_extra, sizeof(*an->extra), extra_cmp);
-	for (int k = 0; k < an->nr_extra; k++) {
-		s[NR_SERIES + k].name = an->extra[k].name;
-		s[NR_SERIES + k].tick = an->extra[k].tick;
-		s[NR_SERIES + k].v = an->extra[k].v;
-		s[NR_SERIES + k].n = an->extra[k].n;
-	}
-	*nr = NR_SERIES + an->nr_extra;
-	return s;
-}
-
-/*
- * Moves each series' position to tick i of the analyzer (n: it has no
- * value there); i ascends from 0, the ticks of every series too.
- */
-static void seek_tick(struct series *s, size_t nr, const struct anomaly *an, size_t i)
-{
-	uint64_t tick = an->ticks[i].tick;
-
-	for (size_t k = 0; k < nr; k++) {
-		if (!s[k].tick) {
-			s[k].at = i;
-			continue;
-		}
-		if (!i)
-			s[k].next = 0;
-		while (s[k].next < s[k].n && s[k].tick[s[k].next] < tick)
-			s[k].next++;
-		s[k].at = s[k].next < s[k].n && s[k].tick[s[k].next] == tick ? s[k].next : s[k].n;
-	}
-}
-
-struct scored {
-	double z;
-	int ok;		/* there is a z-score */
-	int flagged;
-};
-
-static void score_tick(const struct anomaly *an, const struct series *s, size_t nr,
-		       struct scored *sc)
-{
-	for (size_t k = 0; k < nr; k++) {
-		sc[k].z = 0;
-		sc[k].ok = s[k].at < s[k].n && zscore(s[k].v, s[k].at, an->window, &sc[k].z);
-		sc[k].flagged = sc[k].ok && fabs(sc[k].z) > an->threshold;
-	}
-}
-
-static int any_flagged(const struct scored *sc, size_t nr)
-{
-	for (size_t k = 0; k < nr; k++)
-		if (sc[k].flagged)
-			return 1;
-	return 0;
-}
-
-/* Schema 3: the tick's value of each series read from other results, or nil. */
-static void pack_extra_values(msgpack_packer *pk, const struct series *s, size_t nr)
-{
-	for (size_t k = NR_SERIES; k < nr; k++) {
-		cf_pack_str(pk, s[k].name);
-		if (s[k].at < s[k].n)
-			cf_pack_f64(pk, s[k].v[s[k].at]);
-		else
-			msgpack_pack_nil(pk);
-	}
-}
-
-static void pack_flagged(msgpack_packer *pk, const struct series *s, size_t nr,
-			 const struct scored *sc)
-{
-	uint32_t n = 0;
-
-	for (size_t k = 0; k < nr; k++)
-		n += sc[k].flagged;
-	cf_pack_str(pk, "flagged");
-	msgpack_pack_array(pk, n);
-	for (size_t k = 0; k < nr; k++)
-		if (sc[k].flagged)
-			cf_pack_str(pk, s[k].name);
-}
-
 static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
-		      const uint32_t *person_index, const struct series *s, size_t nr,
-		      const struct scored *sc)
+		      const uint32_t *person_index)
 {
 	const struct tick_a *t = &an->ticks[i];
-	int extra = nr > NR_SERIES;
-	double max = 0;
+	double z[NR_SERIES], max = 0;
+	int ok[NR_SERIES], flagged = 0;
 
-	for (size_t k = 0; k < nr; k++)
-		if (sc[k].ok && fabs(sc[k].z) > max)
-			max = fabs(sc[k].z);
-	msgpack_pack_map(pk, 3 + NR_SERIES + 3 + (extra ? 1 + nr - NR_SERIES : 0));
-	cf_pack_kv_bool(pk, "anomaly", any_flagged(sc, nr));
-	for (int k = 0; k < NR_SERIES; k++)
-		cf_pack_kv_u64(pk, series_names[k], t->v[k]);
-	if (extra)
-		pack_flagged(pk, s, nr, sc);
+	for (int s = 0; s < NR_SERIES; s++) {
+		z[s] = 0;
+		ok[s] = zscore(an, i, s, &z[s]);
+		if (ok[s] && fabs(z[s]) > an->threshold)
+			flagged = 1;
+		if (ok[s] && fabs(z[s]) > max)
+			max = fabs(z[s]);
+	}
+	msgpack_pack_map(pk, 3 + NR_SERIES + 3);
+	cf_pack_kv_bool(pk, "anomaly", flagged);
+	for (int s = 0; s < NR_SERIES; s++)
+		cf_pack_kv_u64(pk, series_names[s], t->v[s]);
 	cf_pack_str(pk, "max_abs_z");
 	pack_z(pk, 1, max);
 	pack_sets(pk, t, person_index);
-	pack_extra_values(pk, s, nr);
 	cf_pack_kv_u64(pk, "tick", t->tick);
 	cf_pack_str(pk, "z");
-	msgpack_pack_map(pk, nr);
-	for (size_t k = 0; k < nr; k++) {
-		cf_pack_str(pk, s[k].name);
-		pack_z(pk, sc[k].ok, sc[k].z);
+	msgpack_pack_map(pk, NR_SERIES);
+	for (int s = 0; s < NR_SERIES; s++) {
+		cf_pack_str(pk, series_names[s]);
+		pack_z(pk, ok[s], z[s]);
 	}
 }
 
-static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+static int is_anomaly(const struct anomaly *an, size_t i)
+{
+	for (int s = 0; s < NR_SERIES; s++) {
+		double z;
+		if (zscore(an, i, s, &z) && fabs(z) > an->threshold)
+			return 1;
+	}
+	return 0;
+}
+
+static void pack_own(msgpack_packer *pk, struct cf_fs_analyzer *a)
 {
 	struct anomaly *an = (struct anomaly *)a;
 	uint32_t *index, *people = cf_fileset_people(&a->fs, &index);
-	double *own;
-	size_t nr, nr_anomalies = 0;
-	struct series *s = all_series(an, &own, &nr);
-	struct scored *sc = xcalloc(nr * (an->nr_ticks ? an->nr_ticks : 1), sizeof(*sc));
+	size_t nr = 0;
 
-	for (size_t i = 0; i < an->nr_ticks; i++) {
-		seek_tick(s, nr, an, i);
-		score_tick(an, s, nr, sc + i * nr);
-		nr_anomalies += any_flagged(sc + i * nr, nr);
-	}
-	msgpack_pack_map(pk, 8 + (nr > NR_SERIES));
-	cf_pack_str(pk, "anomalies");
-	msgpack_pack_array(pk, nr_anomalies);
 	for (size_t i = 0; i < an->nr_ticks; i++)
-		if (any_flagged(sc + i * nr, nr))
+		nr += is_anomaly(an, i);
+	msgpack_pack_map(pk, 8);
+	cf_pack_str(pk, "anomalies");
+	msgpack_pack_array(pk, nr);
+	for (size_t i = 0; i < an->nr_ticks; i++)
+		if (is_anomaly(an, i))
 			cf_pack_u64(pk, an->ticks[i].tick);
 	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_str(pk, "people");
 	cf_fileset_pack_people(pk, &a->fs, people);
-	if (nr > NR_SERIES) {
-		cf_pack_str(pk, "series");
-		msgpack_pack_array(pk, nr);
-		for (size_t k = 0; k < nr; k++)
-			cf_pack_str(pk, s[k].name);
-	}
 	cf_fs_pack_ticks(pk, &a->fs);
 	cf_pack_kv_f64(pk, "threshold", an->threshold);
 	cf_pack_str(pk, "ticks");
 	msgpack_pack_array(pk, an->nr_ticks);
-	for (size_t i = 0; i < an->nr_ticks; i++) {
-		seek_tick(s, nr, an, i);
-		pack_tick(pk, an, i, index, s, nr, sc + i * nr);
-	}
+	for (size_t i = 0; i < an->nr_ticks; i++)
+		pack_tick(pk, an, i, index);
 	cf_pack_kv_u64(pk, "window", an->window);
-	free(sc);
-	free(s);
-	free(own);
 	free(people);
 	free(index);
+}
+
+/*
+ * The result of cf-quality or cf-sentiment, passing through before ours:
+ * its per-tick means become series of their own, and the result schema 3.
+ * Results come after every barrier, so the states keep schema 2.
+ */
+static void on_record(struct cf_fs_analyzer *a, const struct cf_record *rec)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	const char *name, *why;
+	size_t len;
+
+	if (!cf_rec_is(rec, CF_REC_RESULT))
+		return;
+	name = cf_rec_str(rec, "analyzer", &len);
+	if (cf_xseries_add(an->others, name, len, cf_rec_get(rec, "data"), &why) < 0)
+		cf_rec_die(rec, "%.*s: %s", (int)len, name, why);
+	if (cf_xseries_count(an->others))
+		a->schema = 3;
+}
+
+/* Schema 2 as it is, or that scored again with the other series (schema 3). */
+static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct anomaly *an = (struct anomaly *)a;
+	msgpack_sbuffer sb;
+	msgpack_packer own;
+	msgpack_unpacked u;
+
+	if (!cf_xseries_count(an->others)) {
+		pack_own(pk, a);
+		return;
+	}
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&own, &sb, msgpack_sbuffer_write);
+	pack_own(&own, a);
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
+		BUG("the anomaly result does not decode");
+	cf_anomaly_pack_scored(pk, &u.data, an->others);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
 }
 
 /*
@@ -649,6 +460,7 @@ int cmd_main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	an.langs = xcalloc(cf_lang_count(), 1);
+	an.others = cf_xseries_new();
 	an.a.name = "anomaly";
 	an.a.schema = 2;
 	an.a.commit = on_commit;
@@ -662,13 +474,10 @@ int cmd_main(int argc, char **argv)
 		free(an.ticks[i].who);
 		free(an.ticks[i].lang);
 	}
-	for (int i = 0; i < an.nr_extra; i++) {
-		free(an.extra[i].tick);
-		free(an.extra[i].v);
-	}
 	free(an.ticks);
 	free(an.authors);
 	free(an.langs);
+	cf_xseries_free(an.others);
 	cf_fileset_release(&an.a.fs);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cf/alloc.h"
+#include "cf/anomaly.h"
 #include "cf/arena.h"
 #include "cf/buf.h"
 #include "cf/json.h"
@@ -1154,11 +1155,71 @@ static void keep_records(struct input *in, const struct cf_buf *buf)
 	}
 }
 
+/* Replaces a kept result by the record that cf_anomaly_record makes of it. */
+static void anomaly_again(struct kept *k, const struct cf_xseries *x)
+{
+	struct cf_buf out = CF_BUF_INIT;
+	struct cf_record rec = { .number = k->number };
+	char *analyzer = k->analyzer;
+	size_t part = k->part;
+
+	cf_anomaly_record(&out, &k->u.data, x);
+	k->analyzer = NULL;
+	drop_kept(k);
+	rec.raw = out.buf;
+	rec.raw_len = out.len;
+	keep(k, &rec);
+	k->analyzer = analyzer;
+	k->part = part;
+	cf_buf_release(&out);
+}
+
+static int is_anomaly3(const struct kept *k)
+{
+	const msgpack_object *schema = cf_obj_get(&k->u.data, "schema");
+
+	return !strcmp(k->analyzer, "anomaly") && schema &&
+	       schema->type == MSGPACK_OBJECT_POSITIVE_INTEGER && schema->via.u64 == 3;
+}
+
+/*
+ * Anomaly results that scored the series of other results (schema 3) are
+ * merged as schema 2, and scored again from the merged quality and
+ * sentiment results (cf/anomaly.h); returns whether there were any.
+ */
+static int anomaly_plain(struct input *in)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < in->nr; i++)
+		if (is_anomaly3(&in->results[i])) {
+			anomaly_again(&in->results[i], NULL);
+			any = 1;
+		}
+	return any;
+}
+
+static void anomaly_rescore(struct input *in)
+{
+	struct cf_xseries *x = cf_xseries_new();
+	const char *why;
+
+	for (size_t i = 0; i < in->nr; i++)
+		if (cf_xseries_add(x, in->results[i].analyzer, strlen(in->results[i].analyzer),
+				   cf_obj_get(&in->results[i].u.data, "data"), &why) < 0)
+			die_data("the merged '%s' result: %s", in->results[i].analyzer, why);
+	for (size_t i = 0; i < in->nr; i++)
+		if (!strcmp(in->results[i].analyzer, "anomaly") && cf_xseries_count(x))
+			anomaly_again(&in->results[i], x);
+	cf_xseries_free(x);
+}
+
 /* Replaces the results and the stream record by their merge. */
 static void merge_results(struct input *in, uint64_t top)
 {
 	struct cf_merge *m = cf_merge_new(top);
 	struct cf_buf out = CF_BUF_INIT;
+	int anomaly3 = anomaly_plain(in);
 	size_t nr = in->nr;
 
 	for (size_t p = 0; p < in->parts.nr; p++) {
@@ -1180,6 +1241,8 @@ static void merge_results(struct input *in, uint64_t top)
 		drop_kept(&in->stream);
 	keep_records(in, &out);
 	cf_buf_release(&out);
+	if (anomaly3)
+		anomaly_rescore(in);
 }
 
 /* --name: the stream record again, with the repository's name for a later merge. */

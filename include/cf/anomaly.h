@@ -1,0 +1,54 @@
+#ifndef CF_ANOMALY_H
+#define CF_ANOMALY_H
+
+/*
+ * The series that cf-anomaly scores beside its own: the per-tick means of
+ * cf-quality's results ("quality.METRIC") and cf-sentiment's ("sentiment"),
+ * and the schema 3 anomaly result they make (cf-anomaly(1)).  cf-anomaly
+ * scores them from the results passing through it; cf-reduce merges
+ * schema 3 results as schema 2 (its merge rule scores the own series
+ * again) and scores the other series again from the merged results, so a
+ * merge still equals the analysis of the union.
+ *
+ * Ownership: a cf_xseries owns copies of the series it read; packed
+ * objects borrow nothing.
+ */
+
+#include <stddef.h>
+#include <msgpack.h>
+#include "cf/buf.h"
+
+struct cf_xseries;
+
+struct cf_xseries *cf_xseries_new(void);
+void cf_xseries_free(struct cf_xseries *x);
+
+/*
+ * Reads the series of a result's data when the analyzer is quality or
+ * sentiment (1), ignores any other (0); -1 with *why when the data is not
+ * what those analyzers write.
+ */
+int cf_xseries_add(struct cf_xseries *x, const char *analyzer, size_t len,
+		   const msgpack_object *data, const char **why);
+size_t cf_xseries_count(const struct cf_xseries *x);
+
+/*
+ * The data of a schema 3 anomaly result from that of schema 2 (its own
+ * series, window and threshold) and the series of x: every series scored
+ * over its own ticks, flagged series, anomalies again.
+ */
+void cf_anomaly_pack_scored(msgpack_packer *pk, const msgpack_object *data,
+			    const struct cf_xseries *x);
+
+/* The data of schema 2 from that of schema 3: the series of other results left out. */
+void cf_anomaly_pack_plain(msgpack_packer *pk, const msgpack_object *data);
+
+/*
+ * A whole result record ({t, v, analyzer, schema, data}) with its data
+ * rewritten by one of the two above (x NULL: plain, schema 2), appended to
+ * out.
+ */
+void cf_anomaly_record(struct cf_buf *out, const msgpack_object *record,
+		       const struct cf_xseries *x);
+
+#endif
