@@ -164,6 +164,59 @@ void cf_uast_release(struct cf_uast *u)
 	memset(u, 0, sizeof(*u));
 }
 
+/* A frozen tree: this header, the nodes, then the name pool. */
+struct frozen {
+	uint64_t magic;
+	uint64_t nr, pool_len;
+	uint32_t lines, lang;	/* lang: index in cf_uast_lang_name() */
+};
+
+#define FROZEN_MAGIC 0x63667561737431ull	/* "cfuast1" */
+
+char *cf_uast_freeze(const struct cf_uast *u, size_t *len)
+{
+	int lang = u->lang ? lang_index(u->lang) : -1;
+	struct frozen h = { FROZEN_MAGIC, u->nr, u->pool.len, u->lines,
+			    lang < 0 ? cf_uast_lang_count() : (uint32_t)lang };
+	size_t nodes = st_mult(u->nr, sizeof(*u->nodes));
+	char *block;
+
+	*len = st_add(st_add(sizeof(h), nodes), u->pool.len + 1);
+	block = xmalloc(*len);
+	memcpy(block, &h, sizeof(h));
+	if (nodes)
+		memcpy(block + sizeof(h), u->nodes, nodes);
+	if (u->pool.len)
+		memcpy(block + sizeof(h) + nodes, u->pool.buf, u->pool.len);
+	block[*len - 1] = '\0';
+	return block;
+}
+
+int cf_uast_thaw(struct cf_uast *view, const char *block, size_t len)
+{
+	struct frozen h;
+	size_t nodes;
+
+	if (len < sizeof(h))
+		return -1;
+	memcpy(&h, block, sizeof(h));
+	if (h.magic != FROZEN_MAGIC || h.lang >= cf_uast_lang_count() ||
+	    h.nr > (len - sizeof(h)) / sizeof(*view->nodes))
+		return -1;
+	nodes = h.nr * sizeof(*view->nodes);
+	if (h.pool_len != len - sizeof(h) - nodes - 1)
+		return -1;
+	memset(view, 0, sizeof(*view));
+	view->lang = cf_uast_lang_name(h.lang);
+	/* malloc's alignment and a header of whole words keep the nodes aligned */
+	view->nodes = (struct cf_uast_node *)(block + sizeof(h));
+	view->nr = h.nr;
+	view->pool.buf = (char *)block + sizeof(h) + nodes;
+	view->pool.len = h.pool_len;
+	view->lines = h.lines;
+	return 0;
+}
+
 /* The converter. */
 
 struct frame {

@@ -106,3 +106,22 @@ shotness (schema 2)
      5           1     0.500  n.py:delta                          n.py:gamma
 OUT
 }
+
+@test "cf-uastdiff: old sides served from the tree cache give the bytes of parsing them" {
+	# Within one batch (an earlier change's new side) and across batches;
+	# one thread, so that every earlier change of a batch is parsed first.
+	local base="cf-revlist $REPO | cf-treediff -M $REPO | cf-blobload --blobs=all $REPO | cf-diff --keep-blobs"
+	for batch in 100 1; do
+		run --separate-stderr bash -c "$base | cf-uastdiff -v -j 1 --commit-batch-size $batch | cf-dump -t syntax"
+		assert_success
+		echo "$output" >"$BATS_TEST_TMPDIR/cached.$batch"
+		assert_equal "$stderr" "cf-uastdiff: 6 changes, 6 parsed (5 old sides from the tree cache), 6 syntax records"
+		run --separate-stderr bash -c "$base | cf-uastdiff -v -j 1 --tree-cache-size 0 --commit-batch-size $batch | cf-dump -t syntax"
+		assert_success
+		assert_equal "$stderr" "cf-uastdiff: 6 changes, 6 parsed (0 old sides from the tree cache), 6 syntax records"
+		assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/cached.$batch")"
+	done
+	run cf-uastdiff --tree-cache-size 12XB </dev/null
+	assert_failure 2
+	assert_output --partial "--tree-cache-size: "
+}

@@ -238,6 +238,26 @@ EOF
 	assert_output "$(printf '%s\n' 1 18 '[[15,0],[5,13]]')"
 }
 
+@test "past 10 paths, resynchronised files are counted, not named" {
+	{
+		echo '{"t":"stream","v":1,"tick_size":86400,"t0":0}'
+		echo '{"t":"commit","v":1,"n":0,"id":"x:1000000000000000000000000000000000000001","tick":0,"author":"A","email":"a@x"}'
+		for i in $(seq 1 13); do
+			echo "{\"t\":\"change\",\"v\":1,\"n\":0,\"s\":\"M\",\"path\":\"f$i\",\"old_lines\":1,\"new_lines\":1,\"bin\":false,\"hunks\":[1,1,1,1]}"
+		done
+		echo '{"t":"change","v":1,"n":0,"s":"M","path":"f1","old_lines":5,"new_lines":5,"bin":false,"hunks":[]}'
+	} | records json >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr cf-burndown <"$BATS_TEST_TMPDIR/in"
+	assert_success
+	[ "$(grep -c "modified but not tracked" <<<"$stderr")" -eq 10 ]
+	assert_equal "$(sed -n 10p <<<"$stderr")" "cf-burndown: warning: 'f10' at commit 1000000: modified but not tracked; file resynchronised"
+	assert_equal "$(sed -n 11,12p <<<"$stderr")" "cf-burndown: warning: 3 more files resynchronised, not shown one by one (a history that starts after they were added: a range, --since or --max-count?)
+cf-burndown: warning: 1 more resynchronisations of files already reported"
+	cf-burndown <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
+	run result_field "$BATS_TEST_TMPDIR/out" resyncs
+	assert_output 14
+}
+
 @test "each kind of inconsistency is reported once per path and counted" {
 	records json >"$BATS_TEST_TMPDIR/in" <<'EOF'
 {"t":"stream","v":1,"tick_size":86400,"t0":0}

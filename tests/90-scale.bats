@@ -119,6 +119,11 @@ mib() {
 	assert_line "cf-run: stage 4: cf-diff --workers 2 --commit-batch-size 100 --diff-cache-size 2293 --exact-numstat"
 	run cf-run history -v -a devs -o out.json "$REPO"
 	refute_line --partial "delta-cache-size"
+	# a quarter of the blob cache for the parsed trees of the syntax analyzers
+	run cf-run history --dry-run --memory-budget=256MiB -a shotness "$REPO"
+	assert_output --partial "cf-uastdiff --workers 2 --commit-batch-size 100 --tree-cache-size 26172445 "
+	run cf-run history --dry-run -a shotness "$REPO"
+	refute_output --partial "--tree-cache-size"
 }
 
 @test "streaming auto: off for a small history without a budget, on past 80% of a budget" {

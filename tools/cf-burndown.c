@@ -49,7 +49,7 @@ struct state {
 	struct cf_bd_hunk *hunks;	/* reused for every change */
 	size_t hunks_alloc;
 	struct cf_buf why;
-	uint64_t warnings;
+	uint64_t warnings;		/* paths resynchronised (each reported once) */
 	int resumed;			/* the stream record must agree with the state */
 	int resume_n;			/* the next commit must be the one after it */
 	int calendar;			/* --calendar */
@@ -181,14 +181,33 @@ static size_t read_hunks(struct state *st, const struct cf_record *rec)
 	return n / 4;
 }
 
+/*
+ * A history that starts after its files were added (a range, --since,
+ * --max-count) resynchronises every file it changes: past the first few,
+ * the paths are counted, not listed.
+ */
+#define SHOWN_RESYNCS 10
+
 static void warn_resync(struct state *st, const char *path, size_t len)
 {
 	char hex[CF_OID_HEXSZ + 1];
 
+	if (st->warnings++ >= SHOWN_RESYNCS)
+		return;
 	cf_oid_to_hex(&st->commit, hex);
 	warning("'%.*s' at commit %.7s: %s; file resynchronised",
 		(int)len, path, hex, st->why.buf);
-	st->warnings++;
+}
+
+static void warn_resync_totals(const struct state *st)
+{
+	if (st->warnings > SHOWN_RESYNCS)
+		warning("%" PRIu64 " more files resynchronised, not shown one by one (a history "
+			"that starts after they were added: a range, --since or --max-count?)",
+			st->warnings - SHOWN_RESYNCS);
+	if (st->bd.resyncs > st->warnings)
+		warning("%" PRIu64 " more resynchronisations of files already reported",
+			st->bd.resyncs - st->warnings);
 }
 
 static void on_change(struct state *st, const struct cf_record *rec)
@@ -448,9 +467,7 @@ int cmd_main(int argc, char **argv)
 		if (cf_rec_is(&rec, CF_REC_BARRIER))
 			cf_writer_flush(&w);
 	}
-	if (st.bd.resyncs > st.warnings)
-		warning("%" PRIu64 " more resynchronisations of files already reported",
-			st.bd.resyncs - st.warnings);
+	warn_resync_totals(&st);
 	write_result(&st, &w);
 	cf_writer_release(&w);
 	cf_reader_release(&r);

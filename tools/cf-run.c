@@ -660,6 +660,9 @@ static void stage_args(struct stage *s, const struct options *o)
 		args_pushf(a, "--workers", "%llu", (unsigned long long)k->workers);
 		args_pushf(a, "--commit-batch-size", "%llu",
 			   (unsigned long long)k->commit_batch_size);
+		/* parsed trees come out of the budget's cache share too */
+		if (o->st.budget_arg)
+			size_arg(a, "--tree-cache-size", k->blob_cache_size / 4);
 	} else if (!strcmp(s->name, "cf-burndown")) {
 		if (o->granularity)
 			args_pushf(a, "--granularity", "%s", o->granularity);

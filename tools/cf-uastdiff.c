@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "cf/alloc.h"
 #include "cf/arena.h"
+#include "cf/blobcache.h"
 #include "cf/buf.h"
 #include "cf/reader.h"
 #include "cf/record.h"
@@ -37,6 +38,7 @@
 
 static const char usage[] =
 "usage: cf-uastdiff [-v] [-j N] [--commit-batch-size N] [--max-size SIZE]\n"
+"                   [--tree-cache-size SIZE]\n"
 "\n"
 "Reads a stream with blobs and hunks (cf-blobload --blobs=all | cf-diff\n"
 "--keep-blobs), consumes the blobs and adds a \"syntax\" record after each\n"
@@ -46,6 +48,8 @@ static const char usage[] =
 "  -j, --workers N            parse on N threads (default: online CPUs)\n"
 "      --commit-batch-size N  parse the changes of up to N commits at once (100)\n"
 "      --max-size SIZE        do not parse larger blobs (default 1MiB)\n"
+"      --tree-cache-size SIZE parsed new sides kept to serve as the next old\n"
+"                             sides of their paths (default 64MiB, 0: none)\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
 
@@ -78,6 +82,12 @@ struct item {
 	int added;		/* every new line is changed */
 	uint64_t n;
 	struct blob old, new;	/* ptr NULL when the side is absent */
+	const char *old_tree;	/* the old side parsed before: borrowed from trees */
+	size_t old_tree_len;
+	char *new_tree;		/* the new side frozen for trees, until the batch ends */
+	size_t new_tree_len;
+	ptrdiff_t old_from;	/* an earlier item of the batch whose new side this is, or -1 */
+	atomic_int new_ready;	/* new_tree is set (or will never be) */
 	int worker;		/* whose buffer holds the syntax record */
 	size_t out, out_len;
 };
@@ -118,6 +128,8 @@ struct worker {
 	pthread_t thread;
 	struct cf_uast_parser *parser;
 	struct cf_uast old, new;
+	struct cf_uast cached;			/* a view of item.old_tree */
+	const struct cf_uast *old_u;		/* &old or &cached */
 	struct cf_buf out, scratch, why, text;
 	uint32_t *old_lines, *new_lines;	/* line start offsets */
 	size_t old_alloc, new_alloc;
@@ -144,8 +156,17 @@ static struct batch batch;
 static struct cf_writer out;
 static uint64_t batch_commits = 100;
 static struct {
-	uint64_t changes, parsed, records, failed;
+	uint64_t changes, parsed, records, failed, reused;
 } stats;
+
+/*
+ * Parsed trees by blob id.  The new side of a change is the old side of the
+ * next change of its path, so every new side is kept (frozen into one
+ * block) and each old side looked up first: half the parses of a history.
+ * The main thread owns it; workers only read the blocks looked up before a
+ * batch starts, and nothing is put until it ends.
+ */
+static struct cf_blobcache trees;
 
 static int buf_write(void *data, const char *s, size_t len)
 {
@@ -501,7 +522,7 @@ static void pack_pairs(struct worker *w, const struct batch *b, const struct ite
 
 	grow_changed(w, nold > nnew ? nold : nnew);
 	nr = count_pairs(b, it, nold, nnew, &it->old, &it->new, w, 1);
-	collect_idents(w, &w->old, w->changed, nold);
+	collect_idents(w, w->old_u, w->changed, nold);
 	if (nr) {
 		oid = xcalloc(w->nr_idents ? w->nr_idents : 1, sizeof(*oid));
 		if (w->nr_idents)
@@ -534,7 +555,7 @@ static void pack_pairs(struct worker *w, const struct batch *b, const struct ite
 			cf_pack_strn(&w->pk, ns, nl);
 			w->idents = oid;
 			w->nr_idents = nr_oid;
-			pack_line_idents(w, &w->old, a);
+			pack_line_idents(w, w->old_u, a);
 			w->idents = keep;
 			w->nr_idents = keep_nr;
 			pack_line_idents(w, &w->new, c);
@@ -566,6 +587,30 @@ static int parse_side(struct worker *w, struct cf_uast *u, const char *lang,
 		return -1;
 	}
 	return cf_uast_parse(w->parser, u, lang, bl->ptr, bl->len, pool.max_size, &w->why);
+}
+
+/*
+ * The old side from the tree cache, or from the earlier change of the batch
+ * whose new side it is if that one is parsed already (a hot file changes in
+ * many commits of one batch); else parsed here.
+ */
+static int old_side(struct worker *w, const struct batch *b, struct item *it, const char *lang)
+{
+	if (!it->old_tree && it->old_from >= 0) {
+		const struct item *from = &b->items[it->old_from];
+		if (atomic_load_explicit(&from->new_ready, memory_order_acquire) && from->new_tree) {
+			it->old_tree = from->new_tree;
+			it->old_tree_len = from->new_tree_len;
+		}
+	}
+	if (it->old_tree && !cf_uast_thaw(&w->cached, it->old_tree, it->old_tree_len) &&
+	    !strcmp(w->cached.lang, lang)) {
+		w->old_u = &w->cached;
+		return 0;
+	}
+	it->old_tree = NULL;
+	w->old_u = &w->old;
+	return parse_side(w, &w->old, lang, &it->old);
 }
 
 static void pack_error(struct worker *w)
@@ -603,8 +648,10 @@ static void analyse(struct worker *w, const struct batch *b, struct item *it)
 
 	it->worker = w - pool.w;
 	it->out = w->out.len;
-	if (!lang)
+	if (!lang) {
+		atomic_store_explicit(&it->new_ready, 1, memory_order_release);
 		return;
+	}
 	msgpack_pack_map(&w->pk, 7);
 	cf_pack_kv_str(&w->pk, "t", "syntax");
 	cf_pack_kv_u64(&w->pk, "v", 1);
@@ -614,11 +661,11 @@ static void analyse(struct worker *w, const struct batch *b, struct item *it)
 	cf_pack_kv_str(&w->pk, "lang", lang);
 	cf_pack_str(&w->pk, "old");
 	if (it->old.ptr) {
-		ok_old = !parse_side(w, &w->old, lang, &it->old);
+		ok_old = !old_side(w, b, it, lang);
 		if (ok_old) {
 			nold = index_lines(it->old.ptr, it->old.len, &w->old_lines, &w->old_alloc);
 			msgpack_pack_map(&w->pk, 1);
-			pack_units(w, &w->old);
+			pack_units(w, w->old_u);
 		} else {
 			pack_error(w);
 		}
@@ -627,6 +674,9 @@ static void analyse(struct worker *w, const struct batch *b, struct item *it)
 	}
 	cf_pack_str(&w->pk, "new");
 	ok_new = !parse_side(w, &w->new, lang, &it->new);
+	if (ok_new && trees.budget)
+		it->new_tree = cf_uast_freeze(&w->new, &it->new_tree_len);
+	atomic_store_explicit(&it->new_ready, 1, memory_order_release);
 	if (ok_new) {
 		nnew = index_lines(it->new.ptr, it->new.len, &w->new_lines, &w->new_alloc);
 		pack_new(w, b, it, ok_old, nold, nnew);
@@ -726,12 +776,63 @@ static void emit_batch(struct batch *b)
 	b->nr_owned = 0;
 }
 
+/* Each old side: in the tree cache, or the new side of an earlier change of the batch. */
+static void look_up_trees(struct batch *b)
+{
+	size_t size = 16, mask;
+	ptrdiff_t *table;
+
+	while (size < 2 * b->nr)
+		size *= 2;
+	mask = size - 1;
+	table = xmalloc(size * sizeof(*table));
+	for (size_t i = 0; i < size; i++)
+		table[i] = -1;
+	for (size_t i = 0; i < b->nr; i++) {
+		struct item *it = &b->items[i];
+		size_t pos;
+
+		it->old_from = -1;
+		atomic_init(&it->new_ready, 0);
+		if (!it->work || !trees.budget)
+			continue;
+		if (it->old.ptr) {
+			it->old_tree = cf_blobcache_get(&trees, &it->old.oid, &it->old_tree_len);
+			for (pos = cf_oid_hash(&it->old.oid) & mask; table[pos] >= 0; pos = (pos + 1) & mask)
+				if (!cf_oid_cmp(&b->items[table[pos]].new.oid, &it->old.oid))
+					it->old_from = table[pos];
+		}
+		for (pos = cf_oid_hash(&it->new.oid) & mask; table[pos] >= 0; pos = (pos + 1) & mask)
+			;
+		table[pos] = (ptrdiff_t)i;
+	}
+	free(table);
+}
+
+/* In stream order: an old side is consumed (its path moved on), a new side kept. */
+static void keep_trees(struct batch *b)
+{
+	for (size_t i = 0; i < b->nr; i++) {
+		struct item *it = &b->items[i];
+		if (!it->work)
+			continue;
+		stats.reused += it->old_tree != NULL;
+		if (it->old.ptr)
+			cf_blobcache_drop(&trees, &it->old.oid);
+		if (it->new_tree)
+			cf_blobcache_put(&trees, &it->new.oid, it->new_tree, it->new_tree_len);
+		it->new_tree = NULL;
+	}
+}
+
 static void run_batch(struct batch *b)
 {
 	if (!b->nr)
 		return;
+	look_up_trees(b);
 	pool_run(b);
 	emit_batch(b);
+	keep_trees(b);
 	b->nr = 0;
 	b->nr_hunks = 0;
 	b->commits = 0;
@@ -958,11 +1059,12 @@ static void free_all(void)
 
 int cmd_main(int argc, char **argv)
 {
-	enum { OPT_BATCH = 256, OPT_MAX };
+	enum { OPT_BATCH = 256, OPT_MAX, OPT_TREES };
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
 		{ "max-size", required_argument, NULL, OPT_MAX },
+		{ "tree-cache-size", required_argument, NULL, OPT_TREES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -971,6 +1073,7 @@ int cmd_main(int argc, char **argv)
 	uint64_t workers = cpus > 0 ? (uint64_t)cpus : 1;
 	struct cf_reader r;
 	int c, verbose = 0;
+	uint64_t tree_cache = 64ull << 20;
 
 	pool.max_size = 1u << 20;
 	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
@@ -986,6 +1089,9 @@ int cmd_main(int argc, char **argv)
 			if (pool.max_size > CF_UAST_DEFAULT_MAX_SIZE)
 				usage_error("--max-size: at most 16MiB");
 			break;
+		case OPT_TREES:
+			tree_cache = cf_opt_size("--tree-cache-size", optarg);
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -998,17 +1104,20 @@ int cmd_main(int argc, char **argv)
 	if (optind < argc)
 		usage_error("unexpected argument '%s' (the stream is read on standard input)",
 			    argv[optind]);
+	cf_blobcache_init(&trees, tree_cache);
 	pool_start((int)workers);
 	cf_reader_init(&r, 0);
 	cf_writer_init(&out, 1);
 	read_stream(&r);
 	cf_writer_release(&out);
 	if (verbose)
-		cf_note("%llu changes, %llu parsed, %llu syntax records",
+		cf_note("%llu changes, %llu parsed (%llu old sides from the tree cache), "
+			"%llu syntax records",
 			(unsigned long long)stats.changes, (unsigned long long)stats.parsed,
-			(unsigned long long)stats.records);
+			(unsigned long long)stats.reused, (unsigned long long)stats.records);
 	pool_stop();
 	cf_reader_release(&r);
 	free_all();
+	cf_blobcache_release(&trees);
 	return 0;
 }

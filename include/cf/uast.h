@@ -128,6 +128,16 @@ int cf_uast_parse(struct cf_uast_parser *p, struct cf_uast *u, const char *lang,
 void cf_uast_init(struct cf_uast *u);
 void cf_uast_release(struct cf_uast *u);
 
+/*
+ * A tree as one malloc'd block (the caller owns it; *len is its size), so
+ * that a cache of plain byte blocks can hold parsed trees, and a read-only
+ * view of such a block: the view borrows the block (never pass it to
+ * cf_uast_release or cf_uast_parse) and is valid while the block is.
+ * cf_uast_thaw returns -1 when the block is not a frozen tree.
+ */
+char *cf_uast_freeze(const struct cf_uast *u, size_t *len);
+int cf_uast_thaw(struct cf_uast *view, const char *block, size_t len);
+
 static inline const char *cf_uast_name(const struct cf_uast *u,
 				       const struct cf_uast_node *n)
 {
