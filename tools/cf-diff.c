@@ -24,6 +24,7 @@
 #include <git2/sys/repository.h>
 #include "cf/alloc.h"
 #include "cf/arena.h"
+#include "cf/blobrec.h"
 #include "cf/buf.h"
 #include "cf/diffcache.h"
 #include "cf/progress.h"
@@ -56,7 +57,6 @@ static const char usage[] =
 
 /* Inline blobs are rare and large; past this, diff what is held. */
 #define INLINE_FLUSH ((size_t)64 << 20)
-#define MAX_ARENAS 16
 
 struct blob {
 	struct cf_oid oid;
@@ -114,13 +114,6 @@ struct batch {
 	int full;		/* holds a good part of an arena: diff it */
 };
 
-struct arena_slot {
-	uint64_t id, size;
-	struct cf_arena *a;
-	uint64_t release;	/* end of the last blob a change consumed */
-	uint64_t released;
-};
-
 /*
  * git_diff_buffers() hashes both buffers with collision-detecting SHA-1 to
  * fill in ids we already have: measured on redis's history that is 45% of
@@ -166,8 +159,7 @@ struct stats {
 };
 
 static struct batch batch;
-static struct arena_slot arenas[MAX_ARENAS];
-static int narenas;
+static struct cf_arenas arenas;
 static int keep_blobs;		/* pass blobs on: a later stage releases them */
 static struct pool pool;
 static struct cf_diffcache *cache;
@@ -532,13 +524,8 @@ static void emit_batch(struct batch *b)
 			cf_diffcache_put(cache, &it->old_oid, &it->new_oid,
 					 item_hunks(b, it), it->nhunk);
 	}
-	for (int i = 0; i < narenas && !keep_blobs; i++) {
-		struct arena_slot *s = &arenas[i];
-		if (s->release > s->released) {
-			cf_arena_release(s->a, s->release);
-			s->released = s->release;
-		}
-	}
+	if (!keep_blobs)
+		cf_arenas_release(&arenas);
 }
 
 /*
@@ -725,11 +712,8 @@ static void plan_diff(struct batch *b, struct item *it, const struct cf_record *
 /* The change consumed every blob before it: their space may go. */
 static void consume_pending(struct batch *b)
 {
-	for (size_t i = 0; i < b->npending; i++) {
-		const struct blob *bl = &b->pending[i];
-		if (bl->arena >= 0 && bl->end > arenas[bl->arena].release)
-			arenas[bl->arena].release = bl->end;
-	}
+	for (size_t i = 0; i < b->npending; i++)
+		cf_arenas_consume(&arenas, b->pending[i].arena, b->pending[i].end);
 	b->npending = 0;
 }
 
@@ -769,34 +753,6 @@ static void add_change(struct batch *b, const struct cf_record *rec)
 	consume_pending(b);
 }
 
-static int find_arena(uint64_t id)
-{
-	for (int i = 0; i < narenas; i++)
-		if (arenas[i].id == id)
-			return i;
-	return -1;
-}
-
-static void add_arena(const struct cf_record *rec)
-{
-	uint64_t id = cf_rec_u64(rec, "id"), size = cf_rec_u64(rec, "size");
-	size_t len;
-	const char *path = cf_rec_str(rec, "path", &len);
-	char *pathz;
-
-	if (find_arena(id) >= 0)
-		cf_rec_die(rec, "arena %llu announced twice", (unsigned long long)id);
-	if (narenas == MAX_ARENAS)
-		cf_rec_die(rec, "more than %d arenas", MAX_ARENAS);
-	pathz = xmemdupz(path, len);
-	arenas[narenas].a = cf_arena_attach(pathz, id, size);
-	if (!arenas[narenas].a)
-		die("cannot attach arena %llu at '%s'", (unsigned long long)id, pathz);
-	free(pathz);
-	arenas[narenas].size = size;
-	arenas[narenas++].id = id;
-}
-
 /* Into a file (or /dev/null) no later stage can read the ring: release it here. */
 static int stdout_is_stream(void)
 {
@@ -808,7 +764,7 @@ static int stdout_is_stream(void)
 /* The arena record passed on names our descriptor: the producer may exit first. */
 static void add_relay(struct batch *b)
 {
-	const struct arena_slot *s = &arenas[narenas - 1];
+	const struct cf_arena_slot *s = &arenas.slot[arenas.nr - 1];
 	struct item *it;
 	msgpack_packer pk;
 
@@ -830,42 +786,19 @@ static void add_relay(struct batch *b)
 
 static void add_blob(struct batch *b, const struct cf_record *rec)
 {
-	struct blob bl = { .arena = -1 };
-	uint64_t size = cf_rec_u64(rec, "size"), id, off;
-	char hex[CF_OID_HEXSZ + 1];
+	struct cf_blob_ref ref;
+	struct blob bl;
 
-	cf_rec_oid(rec, "oid", &bl.oid);
-	if (cf_rec_u64_opt(rec, "arena", &id)) {
-		off = cf_rec_u64(rec, "off");
-		bl.arena = find_arena(id);
-		if (bl.arena < 0)
-			cf_rec_die(rec, "blob %s: no arena %llu was announced",
-				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)id);
-		if (size > SIZE_MAX || off > UINT64_MAX - size ||
-		    !(bl.ptr = cf_arena_data(arenas[bl.arena].a, off, size)))
-			cf_rec_die(rec, "blob %s: bytes %llu+%llu are outside arena %llu",
-				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)off,
-				   (unsigned long long)size, (unsigned long long)id);
-		if (!size)
-			bl.ptr = "";
-		bl.end = off + size;
-		/*
-		 * A batch that holds a quarter of the ring is diffed and
-		 * released while the producer refills the rest, instead of
-		 * the two taking turns over a full ring.
-		 */
-		if (bl.end - arenas[bl.arena].released >= arenas[bl.arena].size / 4)
-			b->full = 1;
-	} else {
-		size_t len;
-		const char *data = cf_rec_bin(rec, "data", &len);
-		if (len != size)
-			cf_rec_die(rec, "blob %s: 'size' is %llu but 'data' has %zu bytes",
-				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)size, len);
-		bl.off = b->inl.len;
-		cf_buf_add(&b->inl, data, len);
-	}
-	bl.len = size;
+	cf_arenas_blob(&arenas, rec, &ref);
+	bl.oid = ref.oid;
+	bl.len = ref.len;
+	bl.arena = ref.arena;
+	bl.end = ref.end;
+	bl.ptr = ref.arena >= 0 ? ref.ptr : NULL;
+	bl.off = b->inl.len;
+	if (ref.arena < 0)
+		cf_buf_add(&b->inl, ref.ptr, ref.len);
+	b->full |= ref.fills;
 	CF_ALLOC_GROW(b->pending, b->npending + 1, b->pending_alloc);
 	b->pending[b->npending++] = bl;
 }
@@ -897,7 +830,7 @@ static void read_stream(struct cf_reader *r)
 				cf_rec_oid_opt(&rec, "id", &current_commit);
 			add_pass(b, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_ARENA)) {
-			add_arena(&rec);
+			cf_arenas_add(&arenas, &rec);
 			if (keep_blobs)
 				add_relay(b);
 		} else {
@@ -928,11 +861,7 @@ static void free_all(void)
 {
 	struct batch *b = &batch;
 
-	for (int i = 0; i < narenas; i++) {
-		if (keep_blobs)
-			cf_arena_relay_wait(arenas[i].a);
-		cf_arena_detach(arenas[i].a);
-	}
+	cf_arenas_detach(&arenas, keep_blobs);
 	free(b->items);
 	free(b->todo);
 	free(b->pending);

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cf/alloc.h"
-#include "cf/arena.h"
+#include "cf/blobrec.h"
 #include "cf/blobcache.h"
 #include "cf/buf.h"
 #include "cf/reader.h"
@@ -53,7 +53,6 @@ static const char usage[] =
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
 
-#define MAX_ARENAS 16
 #define INLINE_FLUSH ((size_t)64 << 20)
 
 /* The bounds of a syntax record, documented in cf-records(5). */
@@ -107,11 +106,6 @@ struct batch {
 	int full;
 };
 
-struct arena_slot {
-	uint64_t id, size, release, released;
-	struct cf_arena *a;
-};
-
 /* A comment group being collected. */
 struct group {
 	uint32_t line, end_line;
@@ -150,8 +144,7 @@ static struct {
 	uint64_t max_size;
 } pool;
 
-static struct arena_slot arenas[MAX_ARENAS];
-static int narenas;
+static struct cf_arenas arenas;
 static struct batch batch;
 static struct cf_writer out;
 static uint64_t batch_commits = 100;
@@ -764,13 +757,7 @@ static void emit_batch(struct batch *b)
 			stats.records++;
 		}
 	}
-	for (int i = 0; i < narenas; i++) {
-		struct arena_slot *s = &arenas[i];
-		if (s->release > s->released) {
-			cf_arena_release(s->a, s->release);
-			s->released = s->release;
-		}
-	}
+	cf_arenas_release(&arenas);
 	for (size_t i = 0; i < b->nr_owned; i++)
 		free(b->owned[i]);
 	b->nr_owned = 0;
@@ -907,8 +894,7 @@ static void consume_pending(struct batch *b)
 {
 	for (size_t i = 0; i < b->npending; i++) {
 		const struct blob *bl = &b->pending[i];
-		if (bl->arena >= 0 && bl->end > arenas[bl->arena].release)
-			arenas[bl->arena].release = bl->end;
+		cf_arenas_consume(&arenas, bl->arena, bl->end);
 		if (bl->own) {
 			CF_ALLOC_GROW(b->owned, b->nr_owned + 1, b->alloc_owned);
 			b->owned[b->nr_owned++] = bl->own;
@@ -943,67 +929,23 @@ static void add_change(struct batch *b, const struct cf_record *rec)
 	consume_pending(b);
 }
 
-static int find_arena(uint64_t id)
-{
-	for (int i = 0; i < narenas; i++)
-		if (arenas[i].id == id)
-			return i;
-	return -1;
-}
-
-static void add_arena(const struct cf_record *rec)
-{
-	uint64_t id = cf_rec_u64(rec, "id"), size = cf_rec_u64(rec, "size");
-	size_t len;
-	const char *path = cf_rec_str(rec, "path", &len);
-	char *pathz;
-
-	if (find_arena(id) >= 0)
-		cf_rec_die(rec, "arena %llu announced twice", (unsigned long long)id);
-	if (narenas == MAX_ARENAS)
-		cf_rec_die(rec, "more than %d arenas", MAX_ARENAS);
-	pathz = xmemdupz(path, len);
-	arenas[narenas].a = cf_arena_attach(pathz, id, size);
-	if (!arenas[narenas].a)
-		die("cannot attach arena %llu at '%s'", (unsigned long long)id, pathz);
-	free(pathz);
-	arenas[narenas].size = size;
-	arenas[narenas++].id = id;
-}
-
 static void add_blob(struct batch *b, const struct cf_record *rec)
 {
+	struct cf_blob_ref ref;
 	struct blob bl = { .arena = -1 };
-	uint64_t size = cf_rec_u64(rec, "size"), id, off;
-	char hex[CF_OID_HEXSZ + 1];
 
-	cf_rec_oid(rec, "oid", &bl.oid);
-	if (cf_rec_u64_opt(rec, "arena", &id)) {
-		off = cf_rec_u64(rec, "off");
-		bl.arena = find_arena(id);
-		if (bl.arena < 0)
-			cf_rec_die(rec, "blob %s: no arena %llu was announced",
-				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)id);
-		if (size > SIZE_MAX || off > UINT64_MAX - size ||
-		    !(bl.ptr = cf_arena_data(arenas[bl.arena].a, off, size)))
-			cf_rec_die(rec, "blob %s: bytes %llu+%llu are outside arena %llu",
-				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)off,
-				   (unsigned long long)size, (unsigned long long)id);
-		if (!size)
-			bl.ptr = "";
-		bl.end = off + size;
-		if (bl.end - arenas[bl.arena].released >= arenas[bl.arena].size / 4)
-			b->full = 1;
+	cf_arenas_blob(&arenas, rec, &ref);
+	bl.oid = ref.oid;
+	bl.len = ref.len;
+	bl.arena = ref.arena;
+	bl.end = ref.end;
+	if (ref.arena >= 0) {
+		bl.ptr = ref.ptr;
 	} else {
-		size_t len;
-		const char *data = cf_rec_bin(rec, "data", &len);
-		if (len != size)
-			cf_rec_die(rec, "blob %s: 'size' is %llu but 'data' has %zu bytes",
-				   cf_oid_to_hex(&bl.oid, hex), (unsigned long long)size, len);
-		bl.ptr = bl.own = xmemdupz(data, len);
-		b->inl += len;
+		bl.ptr = bl.own = xmemdupz(ref.ptr, ref.len);
+		b->inl += ref.len;
 	}
-	bl.len = size;
+	b->full |= ref.fills;
 	CF_ALLOC_GROW(b->pending, b->npending + 1, b->pending_alloc);
 	b->pending[b->npending++] = bl;
 }
@@ -1025,7 +967,7 @@ static void read_stream(struct cf_reader *r)
 		} else if (cf_rec_is(&rec, CF_REC_BLOB)) {
 			add_blob(b, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_ARENA)) {
-			add_arena(&rec);
+			cf_arenas_add(&arenas, &rec);
 		} else {
 			if (cf_rec_is(&rec, CF_REC_COMMIT) && b->commits >= batch_commits)
 				run_batch(b);
@@ -1045,8 +987,7 @@ static void free_all(void)
 {
 	struct batch *b = &batch;
 
-	for (int i = 0; i < narenas; i++)
-		cf_arena_detach(arenas[i].a);
+	cf_arenas_detach(&arenas, 0);
 	for (size_t i = 0; i < b->npending; i++)
 		free(b->pending[i].own);
 	free(b->items);
