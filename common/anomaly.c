@@ -160,18 +160,18 @@ int cf_xseries_add(struct cf_xseries *x, const char *analyzer, size_t len,
 
 /* ---- scoring ---- */
 
-static int zscore(const double *v, size_t i, uint64_t window, double *z)
+int cf_zscore(cf_series_at at, const void *series, size_t i, uint64_t window, double *z)
 {
 	size_t from = i > window ? i - window : 0, n = i - from;
-	double mean = 0, var = 0, x = v[i];
+	double mean = 0, var = 0, x = at(series, i);
 
 	if (n < 2)
 		return 0;
 	for (size_t k = from; k < i; k++)
-		mean += v[k];
+		mean += at(series, k);
 	mean /= n;
 	for (size_t k = from; k < i; k++)
-		var += (v[k] - mean) * (v[k] - mean);
+		var += (at(series, k) - mean) * (at(series, k) - mean);
 	var /= n;
 	if (var == 0) {
 		*z = x == mean ? 0 : x > mean ? INFINITY : -INFINITY;
@@ -179,6 +179,11 @@ static int zscore(const double *v, size_t i, uint64_t window, double *z)
 	}
 	*z = (x - mean) / sqrt(var);
 	return 1;
+}
+
+static double double_at(const void *series, size_t k)
+{
+	return ((const double *)series)[k];
 }
 
 struct scored {
@@ -258,7 +263,7 @@ static void score(struct scoring *c, const msgpack_object *data, const struct cf
 		seek(c, i);
 		for (size_t k = 0; k < c->nr; k++) {
 			struct scored *sc = &c->sc[i * c->nr + k];
-			sc->ok = c->s[k].at < c->s[k].n && zscore(c->s[k].v, c->s[k].at, c->window,
+			sc->ok = c->s[k].at < c->s[k].n && cf_zscore(double_at, c->s[k].v, c->s[k].at, c->window,
 								   &sc->z);
 			sc->flagged = sc->ok && fabs(sc->z) > c->threshold;
 		}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cf/alloc.h"
+#include "cf/anomaly.h"
 #include "cf/stats.h"
 #include "cf/writer.h"
 #include "merge-int.h"
@@ -370,26 +371,24 @@ struct scoring {
 	double threshold;
 };
 
-/* The z-score of tick i in series s, exactly as cf-anomaly computes it. */
+struct merged_series {
+	const struct scoring *sc;
+	int s;
+};
+
+static double merged_at(const void *series, size_t k)
+{
+	const struct merged_series *m = series;
+
+	return (double)m->sc->t[k].v[m->s];
+}
+
+/* The z-score of tick i in series s, exactly as cf-anomaly computes it (cf_zscore). */
 static int zscore(const struct scoring *sc, size_t i, int s, double *z)
 {
-	size_t from = i > sc->window ? i - sc->window : 0, n = i - from;
-	double mean = 0, var = 0, x = sc->t[i].v[s];
+	struct merged_series m = { sc, s };
 
-	if (n < 2)
-		return 0;
-	for (size_t k = from; k < i; k++)
-		mean += sc->t[k].v[s];
-	mean /= n;
-	for (size_t k = from; k < i; k++)
-		var += (sc->t[k].v[s] - mean) * (sc->t[k].v[s] - mean);
-	var /= n;
-	if (var == 0) {
-		*z = x == mean ? 0 : x > mean ? INFINITY : -INFINITY;
-		return 1;
-	}
-	*z = (x - mean) / sqrt(var);
-	return 1;
+	return cf_zscore(merged_at, &m, i, sc->window, z);
 }
 
 static void pack_z(msgpack_packer *pk, int ok, double z)

@@ -121,26 +121,24 @@ static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
 	}
 }
 
-/* The z-score of tick i in series s; 0 when it cannot be told, *inf when sigma is 0. */
+struct own_series {
+	const struct anomaly *an;
+	int s;
+};
+
+static double own_at(const void *series, size_t k)
+{
+	const struct own_series *o = series;
+
+	return (double)o->an->ticks[k].v[o->s];
+}
+
+/* The z-score of tick i in series s (cf_zscore). */
 static int zscore(const struct anomaly *an, size_t i, int s, double *z)
 {
-	size_t from = i > an->window ? i - an->window : 0, n = i - from;
-	double mean = 0, var = 0, x = an->ticks[i].v[s];
+	struct own_series o = { an, s };
 
-	if (n < 2)
-		return 0;
-	for (size_t k = from; k < i; k++)
-		mean += an->ticks[k].v[s];
-	mean /= n;
-	for (size_t k = from; k < i; k++)
-		var += (an->ticks[k].v[s] - mean) * (an->ticks[k].v[s] - mean);
-	var /= n;
-	if (var == 0) {
-		*z = x == mean ? 0 : x > mean ? INFINITY : -INFINITY;
-		return 1;
-	}
-	*z = (x - mean) / sqrt(var);
-	return 1;
+	return cf_zscore(own_at, &o, i, an->window, z);
 }
 
 static double round4(double v)

@@ -15,6 +15,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <msgpack.h>
 #include "cf/buf.h"
 
@@ -50,5 +51,15 @@ void cf_anomaly_pack_plain(msgpack_packer *pk, const msgpack_object *data);
  */
 void cf_anomaly_record(struct cf_buf *out, const msgpack_object *record,
 		       const struct cf_xseries *x);
+
+/*
+ * The trailing z-score of value i of a series against the window values
+ * before it (population deviation): 0 when fewer than two precede it;
+ * +-INFINITY when they are all equal and the value differs.  at(series, k)
+ * gives value k.  cf-anomaly and cf-reduce's merge score with it, so that a
+ * merge equals the analysis of the union to the last bit.
+ */
+typedef double (*cf_series_at)(const void *series, size_t k);
+int cf_zscore(cf_series_at at, const void *series, size_t i, uint64_t window, double *z);
 
 #endif
