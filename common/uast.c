@@ -1030,10 +1030,12 @@ int cf_uast_parse(struct cf_uast_parser *p, struct cf_uast *u, const char *lang,
 		return -1;
 	}
 	root = ts_tree_root_node(tree);
-	if (ts_node_has_error(root) && !p->tolerant) {
+	if (ts_node_has_error(root)) {
 		cf_buf_addf(why, "syntax error at line %u", error_line(root));
-		ts_tree_delete(tree);
-		return -1;
+		if (!p->tolerant) {
+			ts_tree_delete(tree);
+			return -1;
+		}
 	}
 	c.u = u;
 	c.src = src;

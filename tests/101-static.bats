@@ -65,6 +65,53 @@ for l in sys.stdin:
 	assert_output "cf-static: warning: skipping 't.c': syntax error at line 3"
 }
 
+@test "cf-static --partial: a file with a syntax error is analysed and marked, not skipped" {
+	cd "$BATS_TEST_TMPDIR"
+	# An attribute macro, as in git's sources: tree-sitter-c reads an error.
+	cat > m.c <<-'EOF'
+	#define UNUSED __attribute__((unused))
+
+	static int before(int a)
+	{
+		if (a > 0 && a < 10)
+			return 1;
+		return 0;
+	}
+
+	static int hook(int argc UNUSED, const char **argv)
+	{
+		return argv ? 1 : 0;
+	}
+
+	static int after(int x)
+	{
+		for (int i = 0; i < x; i++)
+			if (i == 3)
+				return i;
+		return -1;
+	}
+	EOF
+	run --separate-stderr cf-static -a complexity m.c
+	assert_equal "$stderr" "cf-static: warning: skipping 'm.c': syntax error at line 10"
+	run --separate-stderr bash -c 'cf-static --partial -a complexity m.c | cf-dump -t static |
+		jq -r ".partial, (.file.functions[] | \"\(.name) \(.cyclomatic)\")"'
+	assert_success
+	assert_equal "$stderr" "cf-static: warning: 'm.c': analysed despite a syntax error at line 10"
+	# before: if and &&; hook: ?:; after: for and if
+	assert_output "syntax error at line 10
+before 3
+hook 2
+after 3"
+	run bash -c 'cf-run analyze --partial -a complexity m.c 2>/dev/null |
+		jq -c "[.overall.files, .overall.cyclomatic, .skipped, .partial]"'
+	assert_output '[1,8,[],[{"path":"m.c","reason":"syntax error at line 10"}]]'
+	run bash -c 'cf-static --partial -a complexity -f text m.c 2>/dev/null | head -1'
+	assert_output "m.c: partial: syntax error at line 10"
+	# without --partial the report has no list of partial files
+	run bash -c 'cf-run analyze -a complexity m.c 2>/dev/null | jq -c "[.overall.files, has(\"partial\")]"'
+	assert_output '[0,false]'
+}
+
 @test "cf-run analyze: .gitignore, vendored, skipped files, per-directory sums" {
 	cd "$BATS_TEST_TMPDIR"
 	mkdir -p w/src/sub w/vendor w/build

@@ -39,6 +39,7 @@ static const char usage[] =
 "  -j, --jobs N          worker threads (default: the number of CPUs)\n"
 "      --max-size SIZE   skip larger files (default 16MiB)\n"
 "      --all-files       do not skip vendored files\n"
+"      --partial         analyse files with syntax errors too, marked partial\n"
 "  -h, --help            show this help\n";
 
 struct item {
@@ -48,6 +49,7 @@ struct item {
 	/* results */
 	const char *lang;
 	char *error;		/* skipped, and why */
+	char *partial;		/* analysed despite this syntax error (--partial) */
 	int ignored;		/* not source code, silently left out */
 	struct cf_static_file f;
 };
@@ -57,6 +59,7 @@ struct job {
 	size_t nr, alloc;
 	atomic_size_t next;
 	uint64_t max_size;
+	int partial;		/* --partial */
 	uint64_t bytes;		/* analysed, summed at the end */
 };
 
@@ -330,6 +333,8 @@ static void analyse_one(struct item *it, struct cf_uast_parser *p, struct cf_uas
 		it->error = xstrdup(why->buf);
 		return;
 	}
+	if (why->len)
+		it->partial = xstrdup(why->buf);
 	cf_static_analyze(u, src->buf, src->len, &it->f);
 	*bytes += src->len;
 }
@@ -343,6 +348,7 @@ static void *work(void *arg)
 	struct cf_uast u;
 	size_t i;
 
+	cf_uast_parser_tolerate(p, j->partial);
 	cf_uast_init(&u);
 	while ((i = atomic_fetch_add(&j->next, 1)) < j->nr)
 		analyse_one(&j->items[i], p, &u, &src, &why, j->max_size, &wk->bytes);
@@ -397,9 +403,11 @@ static void write_records(const struct job *j, unsigned which)
 			cf_pack_kv_str(pk, "path", it->show);
 			cf_pack_kv_str(pk, "error", it->error);
 		} else {
-			pk = cf_writer_begin(&w, "static", 1, 1);
+			pk = cf_writer_begin(&w, "static", 1, 1 + !!it->partial);
 			cf_pack_str(pk, "file");
 			cf_static_pack_file(pk, it->show, &it->f, which);
+			if (it->partial)
+				cf_pack_kv_str(pk, "partial", it->partial);
 		}
 		cf_writer_end(&w);
 	}
@@ -465,6 +473,24 @@ static struct dirsum *directory_sums(const struct job *j, size_t *nr)
 	return d;
 }
 
+/* With --partial, the files analysed despite a syntax error. */
+static void pack_partial(msgpack_packer *pk, const struct job *j)
+{
+	size_t nr = 0;
+
+	for (size_t i = 0; i < j->nr; i++)
+		nr += j->items[i].partial != NULL;
+	cf_pack_str(pk, "partial");
+	msgpack_pack_array(pk, nr);
+	for (size_t i = 0; i < j->nr; i++) {
+		if (!j->items[i].partial)
+			continue;
+		msgpack_pack_map(pk, 2);
+		cf_pack_kv_str(pk, "path", j->items[i].show);
+		cf_pack_kv_str(pk, "reason", j->items[i].partial);
+	}
+}
+
 static void pack_report(msgpack_packer *pk, const struct job *j, unsigned which)
 {
 	struct cf_static_sum all = { 0 };
@@ -484,7 +510,7 @@ static void pack_report(msgpack_packer *pk, const struct job *j, unsigned which)
 	for (unsigned b = 0; b < 5; b++)
 		bits += !!(which & (1u << b));
 	dirs = directory_sums(j, &nr_dirs);
-	msgpack_pack_map(pk, 7);
+	msgpack_pack_map(pk, 7 + j->partial);
 	cf_pack_kv_str(pk, "schema", "static");
 	cf_pack_kv_u64(pk, "version", 1);
 	cf_pack_str(pk, "analyzers");
@@ -518,6 +544,8 @@ static void pack_report(msgpack_packer *pk, const struct job *j, unsigned which)
 		cf_pack_kv_str(pk, "path", j->items[i].show);
 		cf_pack_kv_str(pk, "reason", j->items[i].error);
 	}
+	if (j->partial)
+		pack_partial(pk, j);
 	cf_static_sum_release(&all);
 }
 
@@ -561,7 +589,9 @@ static void write_text(const struct job *j, unsigned which, const msgpack_object
 			continue;
 		if (it->error)
 			cf_buf_addf(&out, "%s: skipped: %s\n", it->show, it->error);
-		else
+		else if (it->partial)
+			cf_buf_addf(&out, "%s: partial: %s\n", it->show, it->partial);
+		if (!it->error)
 			text_file(&out, it, which);
 	}
 	cf_buf_addstr(&out, "overall:\n");
@@ -607,13 +637,14 @@ static unsigned default_jobs(void)
 
 int cmd_main(int argc, char **argv)
 {
-	enum { OPT_MAX_SIZE = 256, OPT_ALL_FILES };
+	enum { OPT_MAX_SIZE = 256, OPT_ALL_FILES, OPT_PARTIAL };
 	static const struct option longopts[] = {
 		{ "analyzers", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "all-files", no_argument, NULL, OPT_ALL_FILES },
+		{ "partial", no_argument, NULL, OPT_PARTIAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -646,6 +677,9 @@ int cmd_main(int argc, char **argv)
 		case OPT_ALL_FILES:
 			all = 1;
 			break;
+		case OPT_PARTIAL:
+			j.partial = 1;
+			break;
 		case 'h':
 			cf_usage_exit(usage);
 		default:
@@ -661,6 +695,8 @@ int cmd_main(int argc, char **argv)
 	for (size_t i = 0; i < j.nr; i++)
 		if (j.items[i].error)
 			warning("skipping '%s': %s", j.items[i].show, j.items[i].error);
+		else if (j.items[i].partial)
+			warning("'%s': analysed despite a %s", j.items[i].show, j.items[i].partial);
 	if (!strcmp(format, "records"))
 		write_records(&j, which);
 	else
@@ -670,6 +706,7 @@ int cmd_main(int argc, char **argv)
 		free(j.items[i].path);
 		free(j.items[i].show);
 		free(j.items[i].error);
+		free(j.items[i].partial);
 	}
 	free(j.items);
 	return 0;

@@ -120,7 +120,8 @@ void cf_uast_parser_tolerate(struct cf_uast_parser *p, int on);
 /*
  * Parses len bytes of lang into u (emptied first).  Returns 0, or -1 with
  * a reason in why (binary, invalid UTF-8, too large, syntax error at
- * line N) when the file is not analysable.
+ * line N) when the file is not analysable.  A tolerant parser keeps a tree
+ * with syntax errors: it returns 0 and leaves the first error in why.
  */
 int cf_uast_parse(struct cf_uast_parser *p, struct cf_uast *u, const char *lang,
 		  const char *src, size_t len, size_t max_size, struct cf_buf *why);
