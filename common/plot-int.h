@@ -71,4 +71,7 @@ void pl_params_line(struct cf_buf *out, const msgpack_object *d,
 int pl_plot_syntax(struct cf_buf *out, const msgpack_object *name, const msgpack_object *d,
 		   const msgpack_object *h);
 
+/* The page of cf-static's report (its document, schema "static"). */
+void pl_plot_static(struct cf_buf *out, const msgpack_object *d);
+
 #endif

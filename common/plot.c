@@ -1206,7 +1206,7 @@ static void page_title(struct cf_buf *out, const msgpack_object *h)
 	if (cf_doc_str(h, "repository", &repo)) {
 		if (repo.len > 5 && !strcmp(repo.buf + repo.len - 5, "/.git"))
 			cf_buf_setlen(&repo, repo.len - 5);
-	} else {
+	} else if (!cf_doc_str(h, "paths", &repo)) {
 		cf_buf_addstr(&repo, "a stream without a repository");
 	}
 	cf_buf_addstr(out, "<title>Codefang: ");
@@ -1274,6 +1274,8 @@ void cf_plot_html(struct cf_buf *out, const msgpack_object *doc)
 			plot_couples(out, v);
 		else if (cf_doc_key_is(k, "file-history"))
 			plot_file_history(out, v);
+		else if (cf_doc_key_is(k, "static"))
+			pl_plot_static(out, v);
 		else if (!pl_plot_syntax(out, k, v, h))
 			plot_fields(out, v);
 		cf_buf_addstr(out, "</section>\n");

@@ -155,3 +155,31 @@ cf-static: warning: skipping 'w/src/bad.c': syntax error at line 1"
 	assert_output "w/src/a.go (go, 40 lines)
   Add                                 15  cyclomatic 4 cognitive 4 nesting 1"
 }
+
+@test "cf-static -o: the report written atomically, records refused, an unwritable place named" {
+	cd "$BATS_TEST_TMPDIR"
+	cp "$(fixtures)/c.c" c.c
+	cf-static -f json c.c >stdout.json
+	run cf-static -f json -o out.json c.c
+	assert_success
+	assert_output ''
+	cmp stdout.json out.json
+	run cf-run analyze -f plot -o page.html c.c
+	assert_success
+	run head -c 15 page.html
+	assert_output '<!DOCTYPE html>'
+	run cf-static -o x c.c
+	assert_failure 2
+	assert_output --partial "-o: records go to standard output"
+	run cf-static -f json -o /nonexistent/dir/out.json c.c
+	assert_failure 1
+	assert_output --partial "cannot create a temporary file beside '/nonexistent/dir/out.json'"
+	run ls
+	refute_output --partial ".tmp-"
+	# nothing to analyse: an empty report and an empty page
+	mkdir empty
+	run cf-static -f json empty
+	assert_success
+	run cf-static -f plot empty
+	assert_success
+}

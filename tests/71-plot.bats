@@ -409,3 +409,55 @@ OUT
 		grep -c 'fill=\"#e15759\"'"
 	assert_output 18
 }
+
+@test "plot in chromium: cf-run analyze -f plot, the static metrics' distributions" {
+	mkdir -p "$BATS_TEST_TMPDIR/w/a" "$BATS_TEST_TMPDIR/w/b"
+	cd "$BATS_TEST_TMPDIR"
+	cat >w/a/m.c <<-'EOF'
+	#define UNUSED __attribute__((unused))
+	static int before(int a) { if (a > 0 && a < 10) return 1; return 0; }
+	static int hook(int argc UNUSED, const char **argv) { return argv ? 1 : 0; }
+	static int after(int x) { for (int i = 0; i < x; i++) if (i == 3) return i; return -1; }
+	EOF
+	cat >w/b/k.py <<-'EOF'
+	class One:
+	    def __init__(self):
+	        self.a = 1
+
+	    def get(self):
+	        return self.a
+
+
+	class Two:
+	    def left(self):
+	        return self.x
+
+	    def right(self):
+	        return self.y
+	EOF
+	cf-run analyze -f plot --partial w >a.html 2>/dev/null
+	grep -q '<h1>Codefang: w</h1>' a.html
+	grep -q '2 files, 7 functions, 2 classes; 0 skipped, 1 partial' a.html
+	# cyclomatic: the four methods 1, hook 2, before and after 3
+	grep -q '<title>1: 4 functions</title>' a.html
+	grep -q '<title>2: 1 functions</title>' a.html
+	grep -q '<title>3-4: 2 functions</title>' a.html
+	# One is cohesive; Two's methods share no field
+	grep -q '<title>1 (cohesive): 1 classes</title>' a.html
+	grep -q '<title>2: 1 classes</title>' a.html
+	# labels without the directory every file is in
+	grep -q '<title>a/m.c:before: 3 cyclomatic</title>' a.html
+	need_chromium
+	run render a.html
+	assert_output - <<'OUT'
+cyclomatic 10 10
+cognitive 10 10
+top-functions 7 7
+lcom4 5 5
+directories 2 2
+volume 2 2
+requests 0
+errors 0
+console 0
+OUT
+}

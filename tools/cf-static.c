@@ -19,6 +19,8 @@
 #include "cf/buf.h"
 #include "cf/child.h"
 #include "cf/json.h"
+#include "cf/output.h"
+#include "cf/plot.h"
 #include "cf/record.h"
 #include "cf/size.h"
 #include "cf/static.h"
@@ -35,8 +37,9 @@ static const char usage[] =
 "\n"
 "  -a, --analyzers LIST  complexity,halstead,cohesion,comments,imports or '*'\n"
 "                        (default '*')\n"
-"  -f, --format FORMAT   records (default), json, yaml or text\n"
+"  -f, --format FORMAT   records (default), json, yaml, text or plot (HTML)\n"
 "  -j, --jobs N          worker threads (default: the number of CPUs)\n"
+"  -o, --output FILE     write the report to FILE atomically (not records)\n"
 "      --max-size SIZE   skip larger files (default 16MiB)\n"
 "      --all-files       do not skip vendored files\n"
 "      --partial         analyse files with syntax errors too, marked partial\n"
@@ -60,6 +63,7 @@ struct job {
 	atomic_size_t next;
 	uint64_t max_size;
 	int partial;		/* --partial */
+	struct cf_buf paths;	/* the PATH operands, for the plot's title */
 	uint64_t bytes;		/* analysed, summed at the end */
 };
 
@@ -445,7 +449,8 @@ static struct dirsum *directory_sums(const struct job *j, size_t *nr)
 		d[n++] = (struct dirsum){ .dir = xstrdup(".") };
 		free(path);
 	}
-	qsort(d, n, sizeof(*d), cmp_dirsum);
+	if (n)	/* no file analysed: no array (qsort of NULL is undefined) */
+		qsort(d, n, sizeof(*d), cmp_dirsum);
 	for (size_t i = 0; i < n; i++) {
 		if (u && !strcmp(d[u - 1].dir, d[i].dir))
 			free(d[i].dir);
@@ -579,7 +584,8 @@ static void text_file(struct cf_buf *out, const struct item *it, unsigned which)
 			cf_buf_addf(out, "  import %s\n", f->imports[i]);
 }
 
-static void write_text(const struct job *j, unsigned which, const msgpack_object *overall)
+static void write_text(struct cf_buf *out_, const struct job *j, unsigned which,
+		       const msgpack_object *overall)
 {
 	struct cf_buf out = CF_BUF_INIT;
 
@@ -596,11 +602,12 @@ static void write_text(const struct job *j, unsigned which, const msgpack_object
 	}
 	cf_buf_addstr(&out, "overall:\n");
 	cf_yaml_obj(&out, overall, 1);
-	fwrite(out.buf, 1, out.len, stdout);
+	cf_buf_add(out_, out.buf, out.len);
 	cf_buf_release(&out);
 }
 
-static void write_report(const struct job *j, unsigned which, const char *format)
+static void write_report(const struct job *j, unsigned which, const char *format,
+			 const char *output)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -609,6 +616,14 @@ static void write_report(const struct job *j, unsigned which, const char *format
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (!strcmp(format, "plot")) {
+		/* the page of cf/plot.h: a header, then the report as an analyzer's */
+		msgpack_pack_map(&pk, 2);
+		cf_pack_str(&pk, "codefang");
+		msgpack_pack_map(&pk, 1);
+		cf_pack_kv_str(&pk, "paths", j->paths.buf);
+		cf_pack_str(&pk, "static");
+	}
 	pack_report(&pk, j, which);
 	msgpack_unpacked_init(&res);
 	if (msgpack_unpack_next(&res, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
@@ -616,14 +631,14 @@ static void write_report(const struct job *j, unsigned which, const char *format
 	if (!strcmp(format, "json")) {
 		cf_json_obj(&out, &res.data, CF_JSON_PRETTY);
 		cf_buf_addch(&out, '\n');
-		fwrite(out.buf, 1, out.len, stdout);
 	} else if (!strcmp(format, "yaml")) {
 		cf_yaml_obj(&out, &res.data, 0);
-		fwrite(out.buf, 1, out.len, stdout);
+	} else if (!strcmp(format, "plot")) {
+		cf_plot_html(&out, &res.data);
 	} else {
-		const msgpack_object *overall = cf_obj_get(&res.data, "overall");
-		write_text(j, which, overall);
+		write_text(&out, j, which, cf_obj_get(&res.data, "overall"));
 	}
+	cf_output_document(output, out.buf, out.len);
 	cf_buf_release(&out);
 	msgpack_unpacked_destroy(&res);
 	msgpack_sbuffer_destroy(&sb);
@@ -642,6 +657,7 @@ int cmd_main(int argc, char **argv)
 		{ "analyzers", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "all-files", no_argument, NULL, OPT_ALL_FILES },
 		{ "partial", no_argument, NULL, OPT_PARTIAL },
@@ -650,11 +666,11 @@ int cmd_main(int argc, char **argv)
 	};
 	struct job j = { 0 };
 	unsigned which = CF_STATIC_ALL, jobs = default_jobs();
-	const char *format = "records", *bad;
+	const char *format = "records", *bad, *output = NULL;
 	int c, all = 0;
 
 	j.max_size = CF_UAST_DEFAULT_MAX_SIZE;
-	while ((c = getopt_long(argc, argv, "a:f:j:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:f:j:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (cf_static_parse_list(optarg, &which, &bad) || !which)
@@ -663,13 +679,17 @@ int cmd_main(int argc, char **argv)
 			break;
 		case 'f':
 			if (strcmp(optarg, "records") && strcmp(optarg, "json") &&
-			    strcmp(optarg, "yaml") && strcmp(optarg, "text"))
-				usage_error("unknown format '%s' (known: records, json, yaml, text)",
-					    optarg);
+			    strcmp(optarg, "yaml") && strcmp(optarg, "text") &&
+			    strcmp(optarg, "plot"))
+				usage_error("unknown format '%s' (known: records, json, yaml, text, "
+					    "plot)", optarg);
 			format = optarg;
 			break;
 		case 'j':
 			jobs = cf_opt_uint("--jobs", optarg, 1, 256);
+			break;
+		case 'o':
+			output = optarg;
 			break;
 		case OPT_MAX_SIZE:
 			j.max_size = cf_opt_size("--max-size", optarg);
@@ -688,9 +708,15 @@ int cmd_main(int argc, char **argv)
 	}
 	if (optind == argc)
 		usage_error("no PATH given");
-	for (int i = optind; i < argc; i++)
+	if (output && !strcmp(format, "records"))
+		usage_error("-o: records go to standard output (-o is for json, yaml, text, plot)");
+	cf_buf_init(&j.paths, 0);
+	for (int i = optind; i < argc; i++) {
 		collect(&j, argv[i], all);
-	qsort(j.items, j.nr, sizeof(*j.items), cmp_item);
+		cf_buf_addf(&j.paths, "%s%s", i > optind ? " " : "", argv[i]);
+	}
+	if (j.nr)
+		qsort(j.items, j.nr, sizeof(*j.items), cmp_item);
 	run_workers(&j, jobs < j.nr ? jobs : j.nr ? j.nr : 1);
 	for (size_t i = 0; i < j.nr; i++)
 		if (j.items[i].error)
@@ -700,7 +726,7 @@ int cmd_main(int argc, char **argv)
 	if (!strcmp(format, "records"))
 		write_records(&j, which);
 	else
-		write_report(&j, which, format);
+		write_report(&j, which, format, output);
 	for (size_t i = 0; i < j.nr; i++) {
 		cf_static_file_release(&j.items[i].f);
 		free(j.items[i].path);
@@ -709,5 +735,6 @@ int cmd_main(int argc, char **argv)
 		free(j.items[i].partial);
 	}
 	free(j.items);
+	cf_buf_release(&j.paths);
 	return 0;
 }
