@@ -43,7 +43,29 @@ FUZZ_TOOL_SPECS := \
 	uast-c:cf-uast:-l,c,@@ \
 	uast-python:cf-uast:-l,python,@@ \
 	uast-javascript:cf-uast:-l,javascript,@@ \
-	uast-go:cf-uast:-l,go,@@
+	uast-go:cf-uast:-l,go,@@ \
+	tool-uastdiff:cf-uastdiff:-j,1 \
+	tool-shotness:cf-shotness: \
+	tool-typos:cf-typos: \
+	tool-sentiment:cf-sentiment: \
+	tool-imports:cf-imports: \
+	tool-quality:cf-quality: \
+	tool-anomaly:cf-anomaly: \
+	state-shotness:cf-shotness:--resume,@@ \
+	state-typos:cf-typos:--resume,@@ \
+	state-sentiment:cf-sentiment:--resume,@@ \
+	state-imports:cf-imports:--resume,@@ \
+	state-quality:cf-quality:--resume,@@ \
+	state-anomaly:cf-anomaly:--resume,@@ \
+	uast-typescript:cf-uast:-l,typescript,@@ \
+	uast-tsx:cf-uast:-l,tsx,@@ \
+	uast-rust:cf-uast:-l,rust,@@ \
+	uast-java:cf-uast:-l,java,@@ \
+	uast-cpp:cf-uast:-l,cpp,@@ \
+	uast-ruby:cf-uast:-l,ruby,@@ \
+	uast-php:cf-uast:-l,php,@@ \
+	uast-c_sharp:cf-uast:-l,c_sharp,@@ \
+	uast-bash:cf-uast:-l,bash,@@
 
 fuzz_word     = $(word $(2),$(subst :, ,$(1)))
 # Only the harnesses whose tool exists in this tree.
