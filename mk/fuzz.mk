@@ -125,12 +125,17 @@ $(FUZZ_DIR)/harness/$(1).o: fuzz/tool.c $(wildcard include/cf/*.h)
 	$(FUZZ_CC) $$(filter-out -fsanitize=fuzzer-no-link,$$(FUZZ_CFLAGS)) -DCF_FUZZ_TOOL='"$(2)"' \
 		-DCF_FUZZ_ARGS='"$(subst $(comma), ,$(3))"' -c $$< -o $$@
 $(FUZZ_DIR)/bin/$(1): $(FUZZ_DIR)/harness/$(1).o $(FUZZ_DIR)/tools/$(2).o $(FUZZ_LIBCF) \
-		$(if $(filter $(2),$(TS_TOOLS)),$(TS_LIBS)) fuzz/cntrs.ld
+		$(if $(filter $(2),$(TS_TOOLS)),$(TS_LIBS)) \
+		$(if $(filter $(2),cf-sentiment),$(FUZZ_DIR)/vader-lexicon.o) fuzz/cntrs.ld
 	@mkdir -p $$(dir $$@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $(FUZZ_WRAP) $$(filter %.o %.a,$$^) $(LDLIBS) -o $$@
 endef
 comma := ,
 $(foreach s,$(FUZZ_TOOL_SPECS),$(eval $(call fuzz_tool_rule,$(call fuzz_word,$(s),1),$(call fuzz_word,$(s),2),$(call fuzz_word,$(s),3))))
+
+# cf-sentiment's lexicon is data: not instrumented.
+$(FUZZ_DIR)/vader-lexicon.o: $(BUILD)/vader-lexicon.c | $(FUZZ_DIR)/.deps-ok
+	$(FUZZ_CC) -std=c11 -w -c $< -o $@
 
 # The tree-sitter users see its header, as in mk/treesitter.mk.
 $(filter $(FUZZ_DIR)/common/uast%.o $(FUZZ_DIR)/common/static%.o,$(FUZZ_LIBOBJ)): FUZZ_CFLAGS += -I$(TS_RUNTIME_DIR)/include
