@@ -126,3 +126,74 @@ bounded() {
 	assert_failure 3
 	assert_equal "$stderr" "cf-reduce: fatal: truncated stream: 3 of the 4611686018427387904 commits it announced (a stage before failed)"
 }
+
+# The fixture's changes with the fields the bounds decide, one line each.
+diff_bounded() {
+	cf-revlist r | cf-treediff r | cf-blobload r | cf-diff "$@" |
+		cf-dump -t change -t scope | jq -c 'if .t == "change" then [.n, .bin, .new_bin, .add, .del, .hunks] else .skipped end'
+}
+
+@test "cf-diff --max-diff-size: a pair over it goes on as binary, undiffed, and is counted in scope" {
+	# Commit two pairs 6 + 8 bytes, commit three 8 + 4.
+	run diff_bounded --max-diff-size 13
+	assert_success
+	assert_output '[0,false,false,3,0,null]
+[1,true,true,0,0,null]
+[2,false,false,0,2,[2,1,1,0,4,1,2,0]]
+{"excluded":0,"gitlinks":0,"language":0,"vendored":0}
+{"too_large":0}
+{"too_large":1}'
+	# At the bound itself the pair is diffed, as without one.
+	run diff_bounded --max-diff-size 14
+	assert_success
+	assert_output "$(diff_bounded --max-diff-size 0)"
+	assert_line --index 1 '[1,false,false,2,1,[2,1,2,1,3,0,4,1]]'
+	run --separate-stderr cf-diff --max-diff-size x </dev/null
+	assert_failure 2
+}
+
+@test "cf-diff --max-diff-lines: lines counted in the blobs, a pair over it is binary" {
+	# Commit two pairs 3 + 4 lines, commit three 4 + 2.
+	run diff_bounded --max-diff-lines 6
+	assert_success
+	assert_line --index 1 '[1,true,true,0,0,null]'
+	assert_line --index 2 '[2,false,false,0,2,[2,1,1,0,4,1,2,0]]'
+	assert_line --index 5 '{"too_large":1}'
+	run diff_bounded --max-diff-lines 7
+	assert_success
+	assert_line --index 1 '[1,false,false,2,1,[2,1,2,1,3,0,4,1]]'
+	refute_output --partial '{"too_large":1}'
+}
+
+@test "cf-diff: by default a pair of over 8 Mi lines is not diffed (bounded memory)" {
+	# 4 Mi and 4 Mi + 1 empty lines: xdiff would hold some 1.3 GB for them.
+	git_init big
+	(
+	cd big
+	head -c 4194304 /dev/zero | tr '\0' '\n' >f
+	git add f && commit_at "2023-01-02 10:00:00 +0000" Alice alice@example.com one
+	echo >>f
+	git add f && commit_at "2023-01-03 10:00:00 +0000" Alice alice@example.com two
+	) >/dev/null
+	cf-revlist big | cf-treediff big | cf-blobload --blob-arena-size 0 big >big.mp
+	bounded cf-diff -j 1 <big.mp
+	run bash -c "cf-diff -j 1 <big.mp | cf-dump -t change | jq -c '[.n, .bin, .add, .del, .new_lines]'"
+	assert_success
+	assert_output '[0,false,4194304,0,4194304]
+[1,true,0,0,4194305]'
+}
+
+@test "cf-run passes --max-diff-size and --max-diff-lines to cf-diff; the scope counts the pair" {
+	run cf-run history -a devs --max-diff-size 13 --max-diff-lines 100 --dry-run r
+	assert_success
+	assert_output --partial '| cf-diff --workers'
+	assert_output --partial ' --max-diff-size 13 --max-diff-lines 100 '
+	run bash -c "cf-run history -a devs --max-diff-size 13 -f json r | jq -c '[.scope.skipped.too_large, .devs.added, .devs.removed]'"
+	assert_success
+	# Without the bound: 5 added, 3 removed (commit two's 2 and 1 are not counted).
+	assert_output '[1,3,2]'
+	run bash -c "cf-run history -a devs -f json r | jq -c '[.scope.skipped.too_large, .devs.added, .devs.removed]'"
+	assert_output '[0,5,3]'
+	run --separate-stderr cf-run history -a devs --max-diff-lines -1 r
+	assert_failure 2
+}
