@@ -22,10 +22,10 @@ setup_file() {
 	) >/dev/null
 	cf-revlist "$d/r" | cf-treediff "$d/r" | cf-blobload "$d/r" | cf-diff |
 		cf-dump -k >"$d/diff.json"
-	# JSON lines back to records; 40-hex strings of oid fields become bin.
+	# JSON lines back to records; 40-hex strings of oid fields, and blob data, become bin.
 	cat >"$d/mp.py" <<'PY'
 import json, re, struct, sys
-OIDS = {"id", "tree", "old", "new", "parents"}
+OIDS = {"id", "tree", "old", "new", "parents", "oid"}
 def enc(o, out, key=None):
     if o is None: out.append(b'\xc0')
     elif o is True: out.append(b'\xc3')
@@ -35,6 +35,9 @@ def enc(o, out, key=None):
     elif isinstance(o, str):
         if key in OIDS and re.fullmatch('[0-9a-f]{40}', o):
             out.append(b'\xc4\x14' + bytes.fromhex(o))
+        elif key == "data":
+            b = bytes.fromhex(o)
+            out.append(b'\xc6' + struct.pack('>I', len(b)) + b)
         else:
             b = o.encode('utf-8', 'surrogateescape')
             out.append(b'\xdb' + struct.pack('>I', len(b)) + b)
@@ -196,4 +199,28 @@ diff_bounded() {
 	assert_output '[0,5,3]'
 	run --separate-stderr cf-run history -a devs --max-diff-lines -1 r
 	assert_failure 2
+}
+
+@test "cf-diff and cf-uastdiff refuse a third blob record before a change (they would hold it)" {
+	local t
+	cf-revlist r | cf-treediff r | cf-blobload --blob-arena-size 0 r | cf-dump -k >blobs.json
+	python3 -c '
+import json, sys
+for line in open("blobs.json"):
+    print(line, end="")
+    if json.loads(line)["t"] == "blob":
+        print(line, end="")' | python3 mp.py >three
+	for t in cf-diff cf-uastdiff; do
+		command -v "$t" >/dev/null || continue
+		run --separate-stderr "$t" <three
+		assert_failure 3
+		# Records 5 and 6 are the old blob and its copy, 7 the new blob.
+		assert_equal "$stderr" "$t: fatal: record 7 (byte 1233): 'blob': more than 2 blob records before a change"
+	done
+	# The same stream without the copies is read whole.
+	python3 mp.py <blobs.json | cf-diff | cf-dump -t change | jq -c .hunks >hunks
+	run cat hunks
+	assert_output 'null
+[2,1,2,1,3,0,4,1]
+[2,1,1,0,4,1,2,0]'
 }

@@ -886,6 +886,8 @@ static void add_blob(struct batch *b, const struct cf_record *rec)
 	uint64_t size = cf_rec_u64(rec, "size"), id, off;
 	char hex[CF_OID_HEXSZ + 1];
 
+	if (b->npending == CF_MAX_CHANGE_BLOBS)
+		cf_rec_die(rec, "more than %d blob records before a change", CF_MAX_CHANGE_BLOBS);
 	cf_rec_oid(rec, "oid", &bl.oid);
 	if (cf_rec_u64_opt(rec, "arena", &id)) {
 		off = cf_rec_u64(rec, "off");
