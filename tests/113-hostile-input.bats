@@ -32,6 +32,7 @@ def enc(o, out, key=None):
     elif o is False: out.append(b'\xc2')
     elif isinstance(o, int):
         out.append(b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o))
+    elif isinstance(o, float): out.append(b'\xcb' + struct.pack('>d', o))
     elif isinstance(o, str):
         if key in OIDS and re.fullmatch('[0-9a-f]{40}', o):
             out.append(b'\xc4\x14' + bytes.fromhex(o))
@@ -58,15 +59,16 @@ setup() {
 	cd "$BATS_FILE_TMPDIR" || return 1
 }
 
-# hostile PYTHON: the fixture's cf-diff stream with PYTHON applied to each
-# record r (a dict), on stdout.
+# hostile PYTHON [JSON]: the fixture's cf-diff stream (or the records of
+# JSON, cf-dump -k lines) with PYTHON applied to each record r (a dict), on
+# stdout.
 hostile() {
 	python3 -c '
 import json, sys
-for line in open("diff.json"):
+for line in open(sys.argv[2]):
     r = json.loads(line)
     exec(sys.argv[1])
-    print(json.dumps(r))' "$1" | python3 mp.py
+    print(json.dumps(r))' "$1" "${2:-diff.json}" | python3 mp.py
 }
 
 # bounded CMD...: runs CMD (stdin from the caller) under /usr/bin/time;
@@ -116,7 +118,7 @@ bounded() {
 	hostile 'if "hunks" in r: r.update(hunks=[1, 0, 1, 2**32 - 1], add=2**32 - 1, new_lines=2**32 + 2)' >hunks2
 	hostile 'if r["t"] == "stream": r["commits"] = 2**62' >commits
 	for k in lines lines64 tick tick64 hunks hunks2 commits; do
-		for t in "cf-burndown" "cf-burndown -g 1 -s 1" "cf-devs" "cf-couples" "cf-file-history"; do
+		for t in "cf-burndown" "cf-burndown -g 1 -s 1" "cf-devs" "cf-couples" "cf-file-history" "cf-anomaly"; do
 			command -v "${t%% *}" >/dev/null || continue
 			bounded $t <"$k"
 		done
@@ -223,4 +225,36 @@ for line in open("blobs.json"):
 	assert_output 'null
 [2,1,2,1,3,0,4,1]
 [2,1,1,0,4,1,2,0]'
+}
+
+@test "absurd ticks, spans, hunks and metrics in a syntax stream: a result or a clear error, bounded memory" {
+	local k t
+	# The seed of the structural analyzers' harnesses: a real cf-uastdiff stream.
+	cf-dump -k <"$BATS_TEST_DIRNAME/fuzz-corpus/tool-shotness/syntax" >syntax.json
+	[ "$(python3 mp.py <syntax.json | cf-dump -k)" = "$(cat syntax.json)" ]
+	hostile 'if r["t"] == "commit" and r["n"] == 2: r["tick"] = 2**40' syntax.json >tick
+	hostile 'if r["t"] == "commit" and r["n"] == 2: r["tick"] = 2**64 - 1' syntax.json >tick64
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["units"] = [["function", "f", 1, 2**32 - 1]]' syntax.json >span
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["units"] = [["function", "f", 2**31, 2**32 - 5]]' syntax.json >span2
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["comments"] = [[1, 2**32 - 1, "a terrible awful comment"]]' syntax.json >comment
+	hostile 'if "hunks" in r: r["hunks"] = [1, 2**32 - 1, 1, 2**32 - 1]' syntax.json >hunks
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["metrics"].update(lines=2**64 - 1, cyclomatic=2**64 - 1, volume=1.7e308)' syntax.json >metrics
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["units"] = [["function", "f%d" % i, 1, 2] for i in range(20000)]' syntax.json >units
+	for k in tick tick64 span span2 comment hunks metrics units; do
+		for t in cf-shotness cf-typos cf-sentiment cf-imports cf-quality; do
+			command -v "$t" >/dev/null || continue
+			bounded $t <"$k"
+		done
+	done
+	# Two of the clear errors.
+	run --separate-stderr cf-quality <tick64
+	assert_failure 3
+	assert_equal "$stderr" "cf-quality: fatal: record 13 (byte 5226): 'commit': tick 8 after tick 18446744073709551615"
+	run --separate-stderr cf-shotness <span
+	assert_failure 3
+	assert_equal "$stderr" "cf-shotness: fatal: record 4 (byte 757): 'syntax': a unit's end line must be a line number"
+	# Absurd metrics still give valid JSON; a volume of 1e300 or more counts 0.
+	run bash -c "cf-quality <metrics | cf-reduce -f json | jq -c '.quality.ticks[0] | [.cyclomatic.max, .volume.max]'"
+	assert_success
+	assert_output '[18446744070000000000,0]'
 }
