@@ -43,7 +43,29 @@ FUZZ_TOOL_SPECS := \
 	uast-c:cf-uast:-l,c,@@ \
 	uast-python:cf-uast:-l,python,@@ \
 	uast-javascript:cf-uast:-l,javascript,@@ \
-	uast-go:cf-uast:-l,go,@@
+	uast-go:cf-uast:-l,go,@@ \
+	tool-uastdiff:cf-uastdiff:-j,1 \
+	tool-shotness:cf-shotness: \
+	tool-typos:cf-typos: \
+	tool-sentiment:cf-sentiment: \
+	tool-imports:cf-imports: \
+	tool-quality:cf-quality: \
+	tool-anomaly:cf-anomaly: \
+	state-shotness:cf-shotness:--resume,@@ \
+	state-typos:cf-typos:--resume,@@ \
+	state-sentiment:cf-sentiment:--resume,@@ \
+	state-imports:cf-imports:--resume,@@ \
+	state-quality:cf-quality:--resume,@@ \
+	state-anomaly:cf-anomaly:--resume,@@ \
+	uast-typescript:cf-uast:-l,typescript,@@ \
+	uast-tsx:cf-uast:-l,tsx,@@ \
+	uast-rust:cf-uast:-l,rust,@@ \
+	uast-java:cf-uast:-l,java,@@ \
+	uast-cpp:cf-uast:-l,cpp,@@ \
+	uast-ruby:cf-uast:-l,ruby,@@ \
+	uast-php:cf-uast:-l,php,@@ \
+	uast-c_sharp:cf-uast:-l,c_sharp,@@ \
+	uast-bash:cf-uast:-l,bash,@@
 
 fuzz_word     = $(word $(2),$(subst :, ,$(1)))
 # Only the harnesses whose tool exists in this tree.
@@ -103,12 +125,17 @@ $(FUZZ_DIR)/harness/$(1).o: fuzz/tool.c $(wildcard include/cf/*.h)
 	$(FUZZ_CC) $$(filter-out -fsanitize=fuzzer-no-link,$$(FUZZ_CFLAGS)) -DCF_FUZZ_TOOL='"$(2)"' \
 		-DCF_FUZZ_ARGS='"$(subst $(comma), ,$(3))"' -c $$< -o $$@
 $(FUZZ_DIR)/bin/$(1): $(FUZZ_DIR)/harness/$(1).o $(FUZZ_DIR)/tools/$(2).o $(FUZZ_LIBCF) \
-		$(if $(filter $(2),$(TS_TOOLS)),$(TS_LIBS)) fuzz/cntrs.ld
+		$(if $(filter $(2),$(TS_TOOLS)),$(TS_LIBS)) \
+		$(if $(filter $(2),cf-sentiment),$(FUZZ_DIR)/vader-lexicon.o) fuzz/cntrs.ld
 	@mkdir -p $$(dir $$@)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) $(FUZZ_WRAP) $$(filter %.o %.a,$$^) $(LDLIBS) -o $$@
 endef
 comma := ,
 $(foreach s,$(FUZZ_TOOL_SPECS),$(eval $(call fuzz_tool_rule,$(call fuzz_word,$(s),1),$(call fuzz_word,$(s),2),$(call fuzz_word,$(s),3))))
+
+# cf-sentiment's lexicon is data: not instrumented.
+$(FUZZ_DIR)/vader-lexicon.o: $(BUILD)/vader-lexicon.c | $(FUZZ_DIR)/.deps-ok
+	$(FUZZ_CC) -std=c11 -w -c $< -o $@
 
 # The tree-sitter users see its header, as in mk/treesitter.mk.
 $(filter $(FUZZ_DIR)/common/uast%.o $(FUZZ_DIR)/common/static%.o,$(FUZZ_LIBOBJ)): FUZZ_CFLAGS += -I$(TS_RUNTIME_DIR)/include

@@ -22,19 +22,23 @@ setup_file() {
 	) >/dev/null
 	cf-revlist "$d/r" | cf-treediff "$d/r" | cf-blobload "$d/r" | cf-diff |
 		cf-dump -k >"$d/diff.json"
-	# JSON lines back to records; 40-hex strings of oid fields become bin.
+	# JSON lines back to records; 40-hex strings of oid fields, and blob data, become bin.
 	cat >"$d/mp.py" <<'PY'
 import json, re, struct, sys
-OIDS = {"id", "tree", "old", "new", "parents"}
+OIDS = {"id", "tree", "old", "new", "parents", "oid"}
 def enc(o, out, key=None):
     if o is None: out.append(b'\xc0')
     elif o is True: out.append(b'\xc3')
     elif o is False: out.append(b'\xc2')
     elif isinstance(o, int):
         out.append(b'\xcf' + struct.pack('>Q', o) if o >= 0 else b'\xd3' + struct.pack('>q', o))
+    elif isinstance(o, float): out.append(b'\xcb' + struct.pack('>d', o))
     elif isinstance(o, str):
         if key in OIDS and re.fullmatch('[0-9a-f]{40}', o):
             out.append(b'\xc4\x14' + bytes.fromhex(o))
+        elif key == "data":
+            b = bytes.fromhex(o)
+            out.append(b'\xc6' + struct.pack('>I', len(b)) + b)
         else:
             b = o.encode('utf-8', 'surrogateescape')
             out.append(b'\xdb' + struct.pack('>I', len(b)) + b)
@@ -55,15 +59,16 @@ setup() {
 	cd "$BATS_FILE_TMPDIR" || return 1
 }
 
-# hostile PYTHON: the fixture's cf-diff stream with PYTHON applied to each
-# record r (a dict), on stdout.
+# hostile PYTHON [JSON]: the fixture's cf-diff stream (or the records of
+# JSON, cf-dump -k lines) with PYTHON applied to each record r (a dict), on
+# stdout.
 hostile() {
 	python3 -c '
 import json, sys
-for line in open("diff.json"):
+for line in open(sys.argv[2]):
     r = json.loads(line)
     exec(sys.argv[1])
-    print(json.dumps(r))' "$1" | python3 mp.py
+    print(json.dumps(r))' "$1" "${2:-diff.json}" | python3 mp.py
 }
 
 # bounded CMD...: runs CMD (stdin from the caller) under /usr/bin/time;
@@ -113,7 +118,7 @@ bounded() {
 	hostile 'if "hunks" in r: r.update(hunks=[1, 0, 1, 2**32 - 1], add=2**32 - 1, new_lines=2**32 + 2)' >hunks2
 	hostile 'if r["t"] == "stream": r["commits"] = 2**62' >commits
 	for k in lines lines64 tick tick64 hunks hunks2 commits; do
-		for t in "cf-burndown" "cf-burndown -g 1 -s 1" "cf-devs" "cf-couples" "cf-file-history"; do
+		for t in "cf-burndown" "cf-burndown -g 1 -s 1" "cf-devs" "cf-couples" "cf-file-history" "cf-anomaly"; do
 			command -v "${t%% *}" >/dev/null || continue
 			bounded $t <"$k"
 		done
@@ -125,4 +130,131 @@ bounded() {
 	run --separate-stderr cf-reduce -f json <commits
 	assert_failure 3
 	assert_equal "$stderr" "cf-reduce: fatal: truncated stream: 3 of the 4611686018427387904 commits it announced (a stage before failed)"
+}
+
+# The fixture's changes with the fields the bounds decide, one line each.
+diff_bounded() {
+	cf-revlist r | cf-treediff r | cf-blobload r | cf-diff "$@" |
+		cf-dump -t change -t scope | jq -c 'if .t == "change" then [.n, .bin, .new_bin, .add, .del, .hunks] else .skipped end'
+}
+
+@test "cf-diff --max-diff-size: a pair over it goes on as binary, undiffed, and is counted in scope" {
+	# Commit two pairs 6 + 8 bytes, commit three 8 + 4.
+	run diff_bounded --max-diff-size 13
+	assert_success
+	assert_output '[0,false,false,3,0,null]
+[1,true,true,0,0,null]
+[2,false,false,0,2,[2,1,1,0,4,1,2,0]]
+{"excluded":0,"gitlinks":0,"language":0,"vendored":0}
+{"too_large":0}
+{"too_large":1}'
+	# At the bound itself the pair is diffed, as without one.
+	run diff_bounded --max-diff-size 14
+	assert_success
+	assert_output "$(diff_bounded --max-diff-size 0)"
+	assert_line --index 1 '[1,false,false,2,1,[2,1,2,1,3,0,4,1]]'
+	run --separate-stderr cf-diff --max-diff-size x </dev/null
+	assert_failure 2
+}
+
+@test "cf-diff --max-diff-lines: lines counted in the blobs, a pair over it is binary" {
+	# Commit two pairs 3 + 4 lines, commit three 4 + 2.
+	run diff_bounded --max-diff-lines 6
+	assert_success
+	assert_line --index 1 '[1,true,true,0,0,null]'
+	assert_line --index 2 '[2,false,false,0,2,[2,1,1,0,4,1,2,0]]'
+	assert_line --index 5 '{"too_large":1}'
+	run diff_bounded --max-diff-lines 7
+	assert_success
+	assert_line --index 1 '[1,false,false,2,1,[2,1,2,1,3,0,4,1]]'
+	refute_output --partial '{"too_large":1}'
+}
+
+@test "cf-diff: by default a pair of over 8 Mi lines is not diffed (bounded memory)" {
+	# 4 Mi and 4 Mi + 1 empty lines: xdiff would hold some 1.3 GB for them.
+	git_init big
+	(
+	cd big
+	head -c 4194304 /dev/zero | tr '\0' '\n' >f
+	git add f && commit_at "2023-01-02 10:00:00 +0000" Alice alice@example.com one
+	echo >>f
+	git add f && commit_at "2023-01-03 10:00:00 +0000" Alice alice@example.com two
+	) >/dev/null
+	cf-revlist big | cf-treediff big | cf-blobload --blob-arena-size 0 big >big.mp
+	bounded cf-diff -j 1 <big.mp
+	run bash -c "cf-diff -j 1 <big.mp | cf-dump -t change | jq -c '[.n, .bin, .add, .del, .new_lines]'"
+	assert_success
+	assert_output '[0,false,4194304,0,4194304]
+[1,true,0,0,4194305]'
+}
+
+@test "cf-run passes --max-diff-size and --max-diff-lines to cf-diff; the scope counts the pair" {
+	run cf-run history -a devs --max-diff-size 13 --max-diff-lines 100 --dry-run r
+	assert_success
+	assert_output --partial '| cf-diff --workers'
+	assert_output --partial ' --max-diff-size 13 --max-diff-lines 100 '
+	run bash -c "cf-run history -a devs --max-diff-size 13 -f json r | jq -c '[.scope.skipped.too_large, .devs.added, .devs.removed]'"
+	assert_success
+	# Without the bound: 5 added, 3 removed (commit two's 2 and 1 are not counted).
+	assert_output '[1,3,2]'
+	run bash -c "cf-run history -a devs -f json r | jq -c '[.scope.skipped.too_large, .devs.added, .devs.removed]'"
+	assert_output '[0,5,3]'
+	run --separate-stderr cf-run history -a devs --max-diff-lines -1 r
+	assert_failure 2
+}
+
+@test "cf-diff and cf-uastdiff refuse a third blob record before a change (they would hold it)" {
+	local t
+	cf-revlist r | cf-treediff r | cf-blobload --blob-arena-size 0 r | cf-dump -k >blobs.json
+	python3 -c '
+import json, sys
+for line in open("blobs.json"):
+    print(line, end="")
+    if json.loads(line)["t"] == "blob":
+        print(line, end="")' | python3 mp.py >three
+	for t in cf-diff cf-uastdiff; do
+		command -v "$t" >/dev/null || continue
+		run --separate-stderr "$t" <three
+		assert_failure 3
+		# Records 5 and 6 are the old blob and its copy, 7 the new blob.
+		assert_equal "$stderr" "$t: fatal: record 7 (byte 1233): 'blob': more than 2 blob records before a change"
+	done
+	# The same stream without the copies is read whole.
+	python3 mp.py <blobs.json | cf-diff | cf-dump -t change | jq -c .hunks >hunks
+	run cat hunks
+	assert_output 'null
+[2,1,2,1,3,0,4,1]
+[2,1,1,0,4,1,2,0]'
+}
+
+@test "absurd ticks, spans, hunks and metrics in a syntax stream: a result or a clear error, bounded memory" {
+	local k t
+	# The seed of the structural analyzers' harnesses: a real cf-uastdiff stream.
+	cf-dump -k <"$BATS_TEST_DIRNAME/fuzz-corpus/tool-shotness/syntax" >syntax.json
+	[ "$(python3 mp.py <syntax.json | cf-dump -k)" = "$(cat syntax.json)" ]
+	hostile 'if r["t"] == "commit" and r["n"] == 2: r["tick"] = 2**40' syntax.json >tick
+	hostile 'if r["t"] == "commit" and r["n"] == 2: r["tick"] = 2**64 - 1' syntax.json >tick64
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["units"] = [["function", "f", 1, 2**32 - 1]]' syntax.json >span
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["units"] = [["function", "f", 2**31, 2**32 - 5]]' syntax.json >span2
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["comments"] = [[1, 2**32 - 1, "a terrible awful comment"]]' syntax.json >comment
+	hostile 'if "hunks" in r: r["hunks"] = [1, 2**32 - 1, 1, 2**32 - 1]' syntax.json >hunks
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["metrics"].update(lines=2**64 - 1, cyclomatic=2**64 - 1, volume=1.7e308)' syntax.json >metrics
+	hostile 'if r["t"] == "syntax" and r["new"]: r["new"]["units"] = [["function", "f%d" % i, 1, 2] for i in range(20000)]' syntax.json >units
+	for k in tick tick64 span span2 comment hunks metrics units; do
+		for t in cf-shotness cf-typos cf-sentiment cf-imports cf-quality; do
+			command -v "$t" >/dev/null || continue
+			bounded $t <"$k"
+		done
+	done
+	# Two of the clear errors.
+	run --separate-stderr cf-quality <tick64
+	assert_failure 3
+	assert_equal "$stderr" "cf-quality: fatal: record 13 (byte 5226): 'commit': tick 8 after tick 18446744073709551615"
+	run --separate-stderr cf-shotness <span
+	assert_failure 3
+	assert_equal "$stderr" "cf-shotness: fatal: record 4 (byte 757): 'syntax': a unit's end line must be a line number"
+	# Absurd metrics still give valid JSON; a volume of 1e300 or more counts 0.
+	run bash -c "cf-quality <metrics | cf-reduce -f json | jq -c '.quality.ticks[0] | [.cyclomatic.max, .volume.max]'"
+	assert_success
+	assert_output '[18446744070000000000,0]'
 }

@@ -25,6 +25,7 @@
 #include "cf/alloc.h"
 #include "cf/arena.h"
 #include "cf/blobrec.h"
+#include "cf/blobcache.h"
 #include "cf/buf.h"
 #include "cf/diffcache.h"
 #include "cf/progress.h"
@@ -38,6 +39,7 @@
 static const char usage[] =
 "usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
 "               [--patience] [--minimal] [--exact-numstat] [--keep-blobs]\n"
+"               [--max-diff-size SIZE] [--max-diff-lines N]\n"
 "\n"
 "Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
 "change records: \"add\" and \"del\" and, for modifications, \"hunks\".\n"
@@ -51,9 +53,22 @@ static const char usage[] =
 "      --exact-numstat        add/del as git --numstat, not as the hunks sum\n"
 "      --keep-blobs           pass arena and blob records on (a later stage\n"
 "                             consumes them and releases the arena)\n"
+"      --max-diff-size SIZE   pairs of blobs larger than SIZE together are not\n"
+"                             diffed but count as binary (default 1GiB, 0: none)\n"
+"      --max-diff-lines N     likewise for pairs of over N lines (8388608)\n"
 "      --progress             name the commit and file of a diff that takes over 5 s\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
+
+/*
+ * What one diff may cost: xdiff holds some 150 bytes per line of both
+ * blobs (a pair of 2 million lines peaks at 355 MB), so a pair over these
+ * bounds counts as binary instead (git refuses blobs over 1 GiB,
+ * MAX_XDIFF_SIZE, and treats files over core.bigFileThreshold as binary).
+ * 8 Mi lines keeps one diff near 1.3 GB.
+ */
+#define DEFAULT_MAX_DIFF_SIZE ((uint64_t)1 << 30)
+#define DEFAULT_MAX_DIFF_LINES ((uint64_t)1 << 23)
 
 /* Inline blobs are rare and large; past this, diff what is held. */
 #define INLINE_FLUSH ((size_t)64 << 20)
@@ -77,6 +92,7 @@ struct item {
 	int diff;		/* the hunks must be computed */
 	int store;		/* hunk store: a worker, or -1 for the batch's own */
 	int failed;
+	int too_large;		/* over the bounds: passed on as binary, not diffed */
 	int exact;		/* exact_add/del from a diff of the whole blobs */
 	uint64_t exact_add, exact_del;
 	uint32_t fields;	/* entries of the record map */
@@ -155,6 +171,7 @@ struct pool {
 
 struct stats {
 	uint64_t changes, diffs, hits, batches, bytes;
+	uint64_t too_large;	/* pairs over --max-diff-size or --max-diff-lines */
 	double start, diffing;	/* seconds: when we started, spent in pool_run() */
 };
 
@@ -166,6 +183,8 @@ static struct cf_diffcache *cache;
 static struct cf_writer out;
 static struct stats stats;
 static uint64_t batch_commits = 100;
+static uint64_t max_diff_size = DEFAULT_MAX_DIFF_SIZE;
+static uint64_t max_diff_lines = DEFAULT_MAX_DIFF_LINES;
 static struct cf_heartbeat *heartbeat;	/* --progress */
 static struct cf_oid current_commit;
 
@@ -475,8 +494,12 @@ static void emit_change(const struct batch *b, const struct item *it)
 	msgpack_packer *pk = &out.pk;
 	const uint32_t *h = item_hunks(b, it);
 
-	msgpack_pack_map(pk, it->fields + 2 + (it->kind == ITEM_HUNKS));
+	msgpack_pack_map(pk, it->fields + 2 + (it->kind == ITEM_HUNKS) + 2 * it->too_large);
 	cf_buf_add(&out.buf, raw + it->body, it->raw_len - it->body);
+	if (it->too_large) {
+		cf_pack_kv_bool(pk, "bin", 1);
+		cf_pack_kv_bool(pk, "new_bin", 1);
+	}
 	cf_pack_kv_u64(pk, "add", it->add);
 	cf_pack_kv_u64(pk, "del", it->del);
 	if (it->kind == ITEM_HUNKS) {
@@ -583,13 +606,15 @@ static int buf_write(void *data, const char *s, size_t len)
 	return 0;
 }
 
-static int is_diff_key(const msgpack_object *k)
+/* The keys emit_change() writes: the diff's, and for a pair too large the binary flags. */
+static int is_diff_key(const msgpack_object *k, int too_large)
 {
-	static const char *const keys[] = { "add", "del", "hunks" };
+	static const char *const keys[] = { "add", "del", "hunks", "bin", "new_bin" };
+	size_t nr = too_large ? 5 : 3;
 
 	if (k->type != MSGPACK_OBJECT_STR)
 		return 0;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+	for (size_t i = 0; i < nr; i++)
 		if (k->via.str.size == strlen(keys[i]) &&
 		    !memcmp(k->via.str.ptr, keys[i], k->via.str.size))
 			return 1;
@@ -613,10 +638,10 @@ static void copy_change(struct batch *b, struct item *it, const struct cf_record
 	msgpack_packer pk;
 
 	for (uint32_t i = 0; i < m->size; i++)
-		drop += is_diff_key(&m->ptr[i].key);
+		drop += is_diff_key(&m->ptr[i].key, it->too_large);
 	it->raw = b->raw.len;
 	it->fields = m->size - drop;
-	if (it->fields + 3 > cf_reader_default_limits.max_fields)
+	if (it->fields + 5 > cf_reader_default_limits.max_fields)
 		cf_rec_die(rec, "too many fields to add the diff's");
 	if (!drop) {
 		cf_buf_add(&b->raw, rec->raw, rec->raw_len);
@@ -624,7 +649,7 @@ static void copy_change(struct batch *b, struct item *it, const struct cf_record
 		msgpack_packer_init(&pk, &b->raw, buf_write);
 		msgpack_pack_map(&pk, it->fields);
 		for (uint32_t i = 0; i < m->size; i++) {
-			if (is_diff_key(&m->ptr[i].key))
+			if (is_diff_key(&m->ptr[i].key, it->too_large))
 				continue;
 			msgpack_pack_object(&pk, m->ptr[i].key);
 			msgpack_pack_object(&pk, m->ptr[i].val);
@@ -679,6 +704,29 @@ static void need_blob(const struct batch *b, const struct cf_record *rec,
 	*bl = *found;
 }
 
+/* Over --max-diff-size or --max-diff-lines: lines are counted only when bytes are not enough. */
+static int too_large(const struct batch *b, const struct item *it)
+{
+	uint64_t size = (uint64_t)it->old.len + it->new.len;
+
+	if (max_diff_size && size > max_diff_size)
+		return 1;
+	if (!max_diff_lines || size <= max_diff_lines)
+		return 0;	/* never more lines than bytes */
+	return cf_count_lines(blob_bytes(b, &it->old), it->old.len) +
+	       cf_count_lines(blob_bytes(b, &it->new), it->new.len) > max_diff_lines;
+}
+
+/* The change goes on as a binary one, without hunks: its record is copied again. */
+static void skip_diff(struct batch *b, struct item *it, const struct cf_record *rec)
+{
+	it->kind = ITEM_COUNTS;
+	it->too_large = 1;
+	cf_buf_setlen(&b->raw, it->raw);
+	copy_change(b, it, rec);
+	stats.too_large++;
+}
+
 /* A modification: hunks from the cache, trivially empty, or to compute. */
 static void plan_diff(struct batch *b, struct item *it, const struct cf_record *rec)
 {
@@ -700,6 +748,10 @@ static void plan_diff(struct batch *b, struct item *it, const struct cf_record *
 	}
 	need_blob(b, rec, it, "old", &it->old_oid, &it->old);
 	need_blob(b, rec, it, "new", &it->new_oid, &it->new);
+	if (too_large(b, it)) {
+		skip_diff(b, it, rec);
+		return;
+	}
 	it->diff = 1;
 	CF_ALLOC_GROW(b->todo, b->ntodo + 1, b->todo_alloc);
 	b->todo[b->ntodo].item = it - b->items;
@@ -789,6 +841,8 @@ static void add_blob(struct batch *b, const struct cf_record *rec)
 	struct cf_blob_ref ref;
 	struct blob bl;
 
+	if (b->npending == CF_MAX_CHANGE_BLOBS)
+		cf_rec_die(rec, "more than %d blob records before a change", CF_MAX_CHANGE_BLOBS);
 	cf_arenas_blob(&arenas, rec, &ref);
 	bl.oid = ref.oid;
 	bl.len = ref.len;
@@ -801,6 +855,17 @@ static void add_blob(struct batch *b, const struct cf_record *rec)
 	b->full |= ref.fills;
 	CF_ALLOC_GROW(b->pending, b->npending + 1, b->pending_alloc);
 	b->pending[b->npending++] = bl;
+}
+
+/* The pairs left undiffed, for cf-reduce to add to cf-blobload's (cf-records(5)). */
+static void write_scope(void)
+{
+	msgpack_packer *pk = cf_writer_begin(&out, "scope", 1, 1);
+
+	cf_pack_str(pk, "skipped");
+	msgpack_pack_map(pk, 1);
+	cf_pack_kv_u64(pk, "too_large", stats.too_large);
+	cf_writer_end(&out);
 }
 
 static void read_stream(struct cf_reader *r)
@@ -838,6 +903,8 @@ static void read_stream(struct cf_reader *r)
 		}
 	}
 	run_batch(b);
+	if (stats.too_large)
+		write_scope();
 }
 
 static void print_stats(void)
@@ -852,6 +919,9 @@ static void print_stats(void)
 		cf_size_str(stats.bytes, size), (unsigned long long)stats.hits,
 		(unsigned long long)cs.evictions, (unsigned long long)stats.batches,
 		pool.nr, stats.diffing, now() - stats.start);
+	if (stats.too_large)
+		cf_note("%llu pairs over --max-diff-size or --max-diff-lines, counted as binary",
+			(unsigned long long)stats.too_large);
 	if (pool.exact_numstat)
 		cf_note("--exact-numstat: %lu diffs of the whole blobs",
 			(unsigned long)atomic_load(&pool.rediffs));
@@ -881,6 +951,8 @@ enum {
 	OPT_EXACT,
 	OPT_PROGRESS,
 	OPT_KEEP_BLOBS,
+	OPT_MAX_SIZE,
+	OPT_MAX_LINES,
 };
 
 int cmd_main(int argc, char **argv)
@@ -895,6 +967,8 @@ int cmd_main(int argc, char **argv)
 		{ "exact-numstat", no_argument, NULL, OPT_EXACT },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "keep-blobs", no_argument, NULL, OPT_KEEP_BLOBS },
+		{ "max-diff-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "max-diff-lines", required_argument, NULL, OPT_MAX_LINES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -934,6 +1008,12 @@ int cmd_main(int argc, char **argv)
 			break;
 		case OPT_KEEP_BLOBS:
 			keep_blobs = stdout_is_stream();
+			break;
+		case OPT_MAX_SIZE:
+			max_diff_size = cf_opt_size("--max-diff-size", optarg);
+			break;
+		case OPT_MAX_LINES:
+			max_diff_lines = cf_opt_uint("--max-diff-lines", optarg, 0, UINT64_MAX);
 			break;
 		case 'v':
 			verbose = 1;

@@ -62,6 +62,9 @@ static const char usage[] =
 "      --skip-vendored        leave out vendored, minified, lock and generated files\n"
 "      --languages LIST       only files of these languages (comma-separated)\n"
 "      --max-blob-size SIZE   blobs larger than SIZE count no lines\n"
+"      --max-diff-size SIZE   pairs of blobs larger than SIZE together are not\n"
+"                             diffed but count as binary (default 1GiB)\n"
+"      --max-diff-lines N     likewise for pairs of over N lines (8388608)\n"
 "      --granularity TICKS    burndown: width of a band (default 30)\n"
 "      --sampling TICKS       burndown: length of a sample (default 30)\n"
 "      --burndown-files       burndown: also a matrix per file alive at the end\n"
@@ -160,7 +163,7 @@ static void args_release(struct args *a)
 
 /* What the analysis looks at: renames, identities, paths (cf-treediff, cf-revlist). */
 struct fidelity {
-	struct args revlist, treediff, blobload;	/* flags for each stage, in order given */
+	struct args revlist, treediff, blobload, diff;	/* flags for each stage, in order given */
 };
 
 struct options {
@@ -261,6 +264,7 @@ enum {
 	OPT_NO_RENAMES, OPT_RENAME_LIMIT, OPT_PEOPLE_DICT, OPT_IDENTITY, OPT_INCLUDE,
 	OPT_EXCLUDE, OPT_SKIP_VENDORED, OPT_LANGUAGES, OPT_MAX_BLOB_SIZE,
 	OPT_BURNDOWN_FILES, OPT_BURNDOWN_PEOPLE,
+	OPT_MAX_DIFF_SIZE, OPT_MAX_DIFF_LINES,
 	OPT_MEMORY_BUDGET = 400, OPT_STREAMING_MODE, OPT_CHECKPOINT, OPT_CHECKPOINT_DIR,
 	OPT_RESUME, OPT_CLEAR_CHECKPOINT,
 };
@@ -313,6 +317,14 @@ static int parse_fidelity(struct fidelity *f, int c, const char *arg)
 	case OPT_MAX_BLOB_SIZE:
 		cf_opt_size("--max-blob-size", arg);
 		args_pushf(&f->blobload, "--max-blob-size", "%s", arg);
+		return 1;
+	case OPT_MAX_DIFF_SIZE:
+		cf_opt_size("--max-diff-size", arg);
+		args_pushf(&f->diff, "--max-diff-size", "%s", arg);
+		return 1;
+	case OPT_MAX_DIFF_LINES:
+		cf_opt_uint("--max-diff-lines", arg, 0, UINT64_MAX);
+		args_pushf(&f->diff, "--max-diff-lines", "%s", arg);
 		return 1;
 	}
 	return 0;
@@ -368,6 +380,7 @@ static void release_fidelity(struct fidelity *f)
 	args_release(&f->revlist);
 	args_release(&f->treediff);
 	args_release(&f->blobload);
+	args_release(&f->diff);
 }
 
 /* Appends the fidelity flags of one stage. */
@@ -531,6 +544,8 @@ static void parse_history(struct options *o, int argc, char **argv)
 		{ "skip-vendored", no_argument, NULL, OPT_SKIP_VENDORED },
 		{ "languages", required_argument, NULL, OPT_LANGUAGES },
 		{ "max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE },
+		{ "max-diff-size", required_argument, NULL, OPT_MAX_DIFF_SIZE },
+		{ "max-diff-lines", required_argument, NULL, OPT_MAX_DIFF_LINES },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET },
@@ -648,6 +663,7 @@ static void stage_args(struct stage *s, const struct options *o)
 		args_pushf(a, "--commit-batch-size", "%llu",
 			   (unsigned long long)k->commit_batch_size);
 		args_pushf(a, "--diff-cache-size", "%llu", (unsigned long long)k->diff_cache_size);
+		push_all(a, &o->fid.diff);
 		/* cf-devs counts lines as git --numstat does (cf-diff(1)). */
 		if (selected(o, "devs"))
 			args_push(a, "--exact-numstat");

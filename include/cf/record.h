@@ -30,6 +30,12 @@
 #define CF_REC_BARRIER	"barrier"	/* end of a streaming chunk */
 #define CF_REC_RESULT	"result"	/* an analyzer's result */
 
+/*
+ * The blob records before one change are its old and new blob: a consumer
+ * refuses more rather than hold the bytes of a stream without changes.
+ */
+#define CF_MAX_CHANGE_BLOBS 2
+
 int cf_rec_is(const struct cf_record *rec, const char *type);
 
 _Noreturn void cf_rec_die(const struct cf_record *rec, const char *fmt, ...)
