@@ -216,8 +216,9 @@ for line in open("blobs.json"):
 		command -v "$t" >/dev/null || continue
 		run --separate-stderr "$t" <three
 		assert_failure 3
-		# Records 5 and 6 are the old blob and its copy, 7 the new blob.
-		assert_equal "$stderr" "$t: fatal: record 7 (byte 1233): 'blob': more than 2 blob records before a change"
+		# Records 5 and 6 are the old blob and its copy, 7 the new blob; the
+		# byte offset depends on the length of the repository's path.
+		[[ $stderr =~ ^$t:\ fatal:\ record\ 7\ \(byte\ [0-9]+\):\ \'blob\':\ more\ than\ 2\ blob\ records\ before\ a\ change$ ]]
 	done
 	# The same stream without the copies is read whole.
 	python3 mp.py <blobs.json | cf-diff | cf-dump -t change | jq -c .hunks >hunks
