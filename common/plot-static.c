@@ -119,11 +119,14 @@ static void distribution(struct cf_buf *out, const msgpack_object *d, const char
 	bins_chart(out, key, title, complexity_names, count, NR_COMPLEXITY_BINS);
 }
 
-/* Bars whose labels are built here: the names stay alive until the chart is drawn. */
+/*
+ * Bars whose labels are built here, in one pool that lives until the chart
+ * is drawn; each bar's index is its label's offset in the pool, which may
+ * still move while bars are added.
+ */
 struct bars {
 	struct pl_hbar *v;
 	struct cf_buf names;
-	size_t *off;
 	size_t n, alloc;
 };
 
@@ -135,17 +138,15 @@ static void bars_add(struct bars *b, const char *a, size_t alen, const char *c, 
 		alen -= common_dir;
 	}
 	CF_ALLOC_GROW(b->v, b->n + 1, b->alloc);
-	b->off = xrealloc(b->off, b->alloc * sizeof(*b->off));
-	b->off[b->n] = b->names.len;
+	memset(&b->v[b->n], 0, sizeof(*b->v));
+	b->v[b->n].index = b->names.len;
 	cf_buf_add(&b->names, a, alen);
 	if (c) {
 		cf_buf_addch(&b->names, ':');
 		cf_buf_add(&b->names, c, clen);
 	}
-	memset(&b->v[b->n], 0, sizeof(*b->v));
-	b->v[b->n].len = b->names.len - b->off[b->n];
+	b->v[b->n].len = b->names.len - b->v[b->n].index;
 	b->v[b->n].value = value;
-	b->v[b->n].index = b->n;
 	b->n++;
 }
 
@@ -154,13 +155,12 @@ static void bars_draw(struct bars *b, struct cf_buf *out, const char *kind, cons
 		      const char *unit)
 {
 	for (size_t i = 0; i < b->n; i++)
-		b->v[i].name = b->names.buf + b->off[i];
+		b->v[i].name = b->names.buf + b->v[i].index;
 	if (b->n) {
 		qsort(b->v, b->n, sizeof(*b->v), pl_hbar_cmp);
 		pl_hbar_chart(out, kind, label, b->v, b->n, unit);
 	}
 	free(b->v);
-	free(b->off);
 	cf_buf_release(&b->names);
 }
 
