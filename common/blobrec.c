@@ -62,10 +62,15 @@ static void arena_bytes(struct cf_arenas *s, const struct cf_record *rec, uint64
 	b->fills = b->end - slot->released >= slot->size / 4;
 }
 
-void cf_arenas_blob(struct cf_arenas *s, const struct cf_record *rec, struct cf_blob_ref *out)
+void cf_arenas_blob(struct cf_arenas *s, const struct cf_record *rec, size_t pending,
+		    struct cf_blob_ref *out)
 {
-	uint64_t size = cf_rec_u64(rec, "size"), id;
+	uint64_t size, id;
 	char hex[CF_OID_HEXSZ + 1];
+
+	if (pending >= CF_MAX_CHANGE_BLOBS)
+		cf_rec_die(rec, "more than %d blob records before a change", CF_MAX_CHANGE_BLOBS);
+	size = cf_rec_u64(rec, "size");
 
 	memset(out, 0, sizeof(*out));
 	out->arena = -1;

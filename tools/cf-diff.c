@@ -841,9 +841,7 @@ static void add_blob(struct batch *b, const struct cf_record *rec)
 	struct cf_blob_ref ref;
 	struct blob bl;
 
-	if (b->npending == CF_MAX_CHANGE_BLOBS)
-		cf_rec_die(rec, "more than %d blob records before a change", CF_MAX_CHANGE_BLOBS);
-	cf_arenas_blob(&arenas, rec, &ref);
+	cf_arenas_blob(&arenas, rec, b->npending, &ref);
 	bl.oid = ref.oid;
 	bl.len = ref.len;
 	bl.arena = ref.arena;

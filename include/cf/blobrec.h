@@ -52,8 +52,13 @@ struct cf_blob_ref {
 
 /* An "arena" record: attach the ring it announces. */
 void cf_arenas_add(struct cf_arenas *s, const struct cf_record *rec);
-/* A "blob" record. */
-void cf_arenas_blob(struct cf_arenas *s, const struct cf_record *rec, struct cf_blob_ref *out);
+/*
+ * A "blob" record, after pending others since the last change: a change has
+ * at most CF_MAX_CHANGE_BLOBS (cf/record.h), and a stage that held more
+ * would hold a stream of blobs without changes whole.
+ */
+void cf_arenas_blob(struct cf_arenas *s, const struct cf_record *rec, size_t pending,
+		    struct cf_blob_ref *out);
 /* The blob's space may go once the ring is released. */
 void cf_arenas_consume(struct cf_arenas *s, int arena, uint64_t end);
 void cf_arenas_release(struct cf_arenas *s);
