@@ -280,3 +280,69 @@ _change_M() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ $stderr == *"'size' is 5"* ]]
 }
+
+# A history of random block edits over a few repeated lines, so that the
+# changed blocks share lines and slide often: where cf-diff's quick path
+# and xdiff could disagree, if they ever did.
+make_sliding() {
+	git_init "$1"
+	python3 - <<'PY' | git -C "$1" fast-import --quiet
+import random
+rnd = random.Random(7)
+alphabet = ["a\n", "b\n", "\n", "}\n", "{\n", "\treturn 0;\n", "x\n"]
+def line():
+    if rnd.random() < 0.6:
+        return rnd.choice(alphabet)
+    return "line %d\n" % rnd.randrange(1000)
+files = {"f%d.txt" % i: [line() for _ in range(rnd.randrange(1, 60))] for i in range(4)}
+for n in range(400):
+    name = rnd.choice(sorted(files))
+    v = files[name]
+    at = rnd.randrange(len(v) + 1)
+    cut = rnd.choice([0, 0, 1, 1, 2, 3, 8])
+    add = [line() for _ in range(rnd.choice([0, 1, 1, 2, 3, 5]))]
+    v[at:at + cut] = add
+    if not v:
+        v.append(line())
+    data = "".join(v)
+    if rnd.random() < 0.1:
+        data = data.rstrip("\n")
+    print("commit refs/heads/main")
+    print("author A <a@example.com> %d +0000" % (1680000000 + 60 * n))
+    print("committer A <a@example.com> %d +0000" % (1680000000 + 60 * n))
+    msg = "c%d" % n
+    print("data %d\n%s" % (len(msg), msg))
+    for f in sorted(files):
+        body = data if f == name else "".join(files[f])
+        print("M 100644 inline %s\ndata %d\n%s" % (f, len(body.encode()), body))
+PY
+}
+
+@test "cf-diff: the quick path for one replaced block gives git's hunks and numstat" {
+	local r=$BATS_TEST_TMPDIR/sliding
+	make_sliding "$r"
+	run bash -c "set -o pipefail; cf-revlist '$r' | cf-treediff --no-renames '$r' |
+		cf-blobload '$r' | cf-diff -v --exact-numstat --diff-cache-size 0 2>'$BATS_TEST_TMPDIR/v' | cf-dump"
+	assert_success
+	[ "$(cf_hunks <<<"$output")" = "$(git_hunks "$r")" ]
+	[ "$(cf_numstat <<<"$output")" = "$(git_numstat "$r")" ]
+	# The fixture exercises both paths.
+	run grep -o '[0-9]* diffs decided without xdiff' "$BATS_TEST_TMPDIR/v"
+	assert_success
+	[ "${output%% *}" -gt 100 ]
+	[ "$(git -C "$r" rev-list --count HEAD)" -eq 400 ]
+}
+
+@test "cf-diff: --no-quick-diff changes no byte of the stream" {
+	local r=$BATS_TEST_TMPDIR/sliding
+	make_sliding "$r"
+	(set -o pipefail; cf-revlist "$r" | cf-treediff "$r" |
+		cf-blobload --blob-arena-size 0 "$r" >"$BATS_TEST_TMPDIR/s.mp")
+	for opt in "" --exact-numstat; do
+		# shellcheck disable=SC2086
+		cmp <(cf-diff $opt <"$BATS_TEST_TMPDIR/s.mp") \
+		    <(cf-diff $opt --no-quick-diff <"$BATS_TEST_TMPDIR/s.mp")
+	done
+	cf-diff --no-quick-diff -v <"$BATS_TEST_TMPDIR/s.mp" 2>&1 >/dev/null |
+		{ ! grep -q 'without xdiff'; }
+}

@@ -33,13 +33,14 @@
 #include "cf/record.h"
 #include "cf/size.h"
 #include "cf/tool.h"
+#include "cf/quickdiff.h"
 #include "cf/usage.h"
 #include "cf/writer.h"
 
 static const char usage[] =
 "usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
 "               [--patience] [--minimal] [--exact-numstat] [--keep-blobs]\n"
-"               [--max-diff-size SIZE] [--max-diff-lines N]\n"
+"               [--max-diff-size SIZE] [--max-diff-lines N] [--no-quick-diff]\n"
 "\n"
 "Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
 "change records: \"add\" and \"del\" and, for modifications, \"hunks\".\n"
@@ -56,6 +57,8 @@ static const char usage[] =
 "      --max-diff-size SIZE   pairs of blobs larger than SIZE together are not\n"
 "                             diffed but count as binary (default 1GiB, 0: none)\n"
 "      --max-diff-lines N     likewise for pairs of over N lines (8388608)\n"
+"      --no-quick-diff        run xdiff on every pair, also where one block of\n"
+"                             lines replaces another (same hunks, slower)\n"
 "      --progress             name the commit and file of a diff that takes over 5 s\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
@@ -151,6 +154,7 @@ struct worker {
 	struct pool *pool;
 	struct hunks h;
 	struct mem_odb be;
+	struct cf_quickdiff quick;
 	git_repository *repo;
 	char err[256];		/* libgit2's message for the first failure */
 };
@@ -166,7 +170,9 @@ struct pool {
 	struct batch *b;
 	atomic_size_t next;
 	int exact_numstat;
+	int quick;		/* try cf_quickdiff() before xdiff */
 	atomic_ulong rediffs;	/* --exact-numstat: whole blobs diffed again */
+	atomic_ulong quicks;	/* diffs cf_quickdiff() decided */
 };
 
 struct stats {
@@ -339,6 +345,46 @@ static int tail_may_count(const struct hunks *h, size_t first)
 	return h->nr - first != 4 || (h->v[first + 1] && h->v[first + 3]);
 }
 
+/* The hunks of the blobs less cut bytes, by cf_quickdiff() where it can tell. */
+static int diff_hunks(struct worker *w, const struct item *it, size_t cut)
+{
+	const struct batch *b = w->pool->b;
+	uint32_t hunk[4];
+	size_t nr;
+
+	if (!w->pool->quick ||
+	    !cf_quickdiff(&w->quick, blob_bytes(b, &it->old), it->old.len - cut,
+			  blob_bytes(b, &it->new), it->new.len - cut, CF_QUICKDIFF_HUNKS,
+			  hunk, &nr))
+		return diff_blobs(w, it, cut, on_hunk, &w->h);
+	atomic_fetch_add(&w->pool->quicks, 1);
+	CF_ALLOC_GROW(w->h.v, w->h.nr + nr, w->h.alloc);
+	memcpy(w->h.v + w->h.nr, hunk, nr * sizeof(*hunk));
+	w->h.nr += nr;
+	return 0;
+}
+
+/* What git's numstat counts: the lines of the whole blobs' diff. */
+static int diff_counts(struct worker *w, const struct item *it, struct counts *c)
+{
+	const struct batch *b = w->pool->b;
+	uint32_t hunk[4];
+	size_t nr;
+
+	atomic_fetch_add(&w->pool->rediffs, 1);
+	if (!w->pool->quick ||
+	    !cf_quickdiff(&w->quick, blob_bytes(b, &it->old), it->old.len,
+			  blob_bytes(b, &it->new), it->new.len, CF_QUICKDIFF_COUNTS,
+			  hunk, &nr))
+		return diff_blobs(w, it, 0, on_hunk_count, c);
+	atomic_fetch_add(&w->pool->quicks, 1);
+	if (nr) {
+		c->del += hunk[1];
+		c->add += hunk[3];
+	}
+	return 0;
+}
+
 static void diff_item(struct worker *w, struct item *it)
 {
 	const struct batch *b = w->pool->b;
@@ -350,12 +396,11 @@ static void diff_item(struct worker *w, struct item *it)
 	it->hunk = w->h.nr;
 	cf_heartbeat_enter(heartbeat, (unsigned)it->store, &it->commit,
 			   b->paths.buf + it->path, it->path_len);
-	rc = diff_blobs(w, it, cut, on_hunk, &w->h);
+	rc = diff_hunks(w, it, cut);
 	if (!rc && cut && w->pool->exact_numstat && tail_may_count(&w->h, it->hunk)) {
 		/* git's numstat diffs the whole blobs: count those hunks. */
 		struct counts c = { 0, 0 };
-		atomic_fetch_add(&w->pool->rediffs, 1);
-		rc = diff_blobs(w, it, 0, on_hunk_count, &c);
+		rc = diff_counts(w, it, &c);
 		it->exact_add = c.add;
 		it->exact_del = c.del;
 		it->exact = 1;
@@ -441,6 +486,7 @@ static void pool_stop(struct pool *p)
 		pthread_join(p->w[i].thread, NULL);
 	for (int i = 0; i < p->nr; i++) {
 		free(p->w[i].h.v);
+		cf_quickdiff_release(&p->w[i].quick);
 		git_repository_free(p->w[i].repo);
 	}
 	free(p->w);
@@ -920,6 +966,9 @@ static void print_stats(void)
 	if (stats.too_large)
 		cf_note("%llu pairs over --max-diff-size or --max-diff-lines, counted as binary",
 			(unsigned long long)stats.too_large);
+	if (pool.quick)
+		cf_note("%lu diffs decided without xdiff (one block of lines replaced)",
+			(unsigned long)atomic_load(&pool.quicks));
 	if (pool.exact_numstat)
 		cf_note("--exact-numstat: %lu diffs of the whole blobs",
 			(unsigned long)atomic_load(&pool.rediffs));
@@ -951,6 +1000,7 @@ enum {
 	OPT_KEEP_BLOBS,
 	OPT_MAX_SIZE,
 	OPT_MAX_LINES,
+	OPT_NO_QUICK,
 };
 
 int cmd_main(int argc, char **argv)
@@ -967,6 +1017,7 @@ int cmd_main(int argc, char **argv)
 		{ "keep-blobs", no_argument, NULL, OPT_KEEP_BLOBS },
 		{ "max-diff-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "max-diff-lines", required_argument, NULL, OPT_MAX_LINES },
+		{ "no-quick-diff", no_argument, NULL, OPT_NO_QUICK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -974,7 +1025,7 @@ int cmd_main(int argc, char **argv)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t workers = cpus > 0 ? (uint64_t)cpus : 1, cache_size = 10000;
 	uint32_t algo = 0, minimal = 0;
-	int c, verbose = 0, progress = 0;
+	int c, verbose = 0, progress = 0, no_quick = 0;
 	struct cf_reader r;
 
 	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
@@ -1013,6 +1064,9 @@ int cmd_main(int argc, char **argv)
 		case OPT_MAX_LINES:
 			max_diff_lines = cf_opt_uint("--max-diff-lines", optarg, 0, UINT64_MAX);
 			break;
+		case OPT_NO_QUICK:
+			no_quick = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -1032,6 +1086,8 @@ int cmd_main(int argc, char **argv)
 		die("cannot initialise libgit2");
 	stats.start = now();
 	cache = cf_diffcache_new(cache_size);
+	/* Only Myers' diff is known to agree; patience and minimal stay with xdiff. */
+	pool.quick = !no_quick && !algo && !minimal;
 	pool_start(&pool, (int)workers, algo | minimal);
 	heartbeat = cf_heartbeat_start(progress, (unsigned)workers);
 	cf_reader_init(&r, 0);
