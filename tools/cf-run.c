@@ -664,8 +664,11 @@ static void stage_args(struct stage *s, const struct options *o)
 			   (unsigned long long)k->commit_batch_size);
 		args_pushf(a, "--diff-cache-size", "%llu", (unsigned long long)k->diff_cache_size);
 		push_all(a, &o->fid.diff);
-		/* cf-devs counts lines as git --numstat does (cf-diff(1)). */
-		if (selected(o, "devs"))
+		/*
+		 * cf-devs and cf-file-history count lines as git --numstat does
+		 * (cf-diff(1)), whatever else runs beside them.
+		 */
+		if (selected(o, "devs") || selected(o, "file-history"))
 			args_push(a, "--exact-numstat");
 		if (nr_head > 4)
 			args_push(a, "--keep-blobs");
