@@ -115,10 +115,10 @@ OUT
 		run --separate-stderr bash -c "$base | cf-uastdiff -v -j 1 --commit-batch-size $batch | cf-dump -t syntax"
 		assert_success
 		echo "$output" >"$BATS_TEST_TMPDIR/cached.$batch"
-		assert_equal "$stderr" "cf-uastdiff: 6 changes, 6 parsed (5 old sides from the tree cache), 6 syntax records"
+		assert_equal "$stderr" "cf-uastdiff: 6 changes, 6 analysed, 6 blobs parsed (5 old sides from the tree cache), 6 syntax records"
 		run --separate-stderr bash -c "$base | cf-uastdiff -v -j 1 --tree-cache-size 0 --commit-batch-size $batch | cf-dump -t syntax"
 		assert_success
-		assert_equal "$stderr" "cf-uastdiff: 6 changes, 6 parsed (0 old sides from the tree cache), 6 syntax records"
+		assert_equal "$stderr" "cf-uastdiff: 6 changes, 6 analysed, 11 blobs parsed (0 old sides from the tree cache), 6 syntax records"
 		assert_equal "$output" "$(cat "$BATS_TEST_TMPDIR/cached.$batch")"
 	done
 	run cf-uastdiff --tree-cache-size 12XB </dev/null

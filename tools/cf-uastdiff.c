@@ -141,6 +141,7 @@ static struct {
 	int nr;
 	struct batch *b;
 	atomic_size_t next;
+	atomic_ulong parses;	/* blobs given to tree-sitter */
 	uint64_t max_size;
 } pool;
 
@@ -149,7 +150,7 @@ static struct batch batch;
 static struct cf_writer out;
 static uint64_t batch_commits = 100;
 static struct {
-	uint64_t changes, parsed, records, failed, reused;
+	uint64_t changes, analysed, records, failed, reused;
 } stats;
 
 /*
@@ -579,6 +580,7 @@ static int parse_side(struct worker *w, struct cf_uast *u, const char *lang,
 		cf_buf_addstr(&w->why, "too large");
 		return -1;
 	}
+	atomic_fetch_add_explicit(&pool.parses, 1, memory_order_relaxed);
 	return cf_uast_parse(w->parser, u, lang, bl->ptr, bl->len, pool.max_size, &w->why);
 }
 
@@ -924,7 +926,7 @@ static void add_change(struct batch *b, const struct cf_record *rec)
 		cf_buf_add(&b->paths, path, plen);
 		cf_buf_addch(&b->paths, '\0');	/* language detection reads a C string */
 		copy_hunks(b, it, rec);
-		stats.parsed++;
+		stats.analysed++;
 	}
 	consume_pending(b);
 }
@@ -1052,9 +1054,10 @@ int cmd_main(int argc, char **argv)
 	read_stream(&r);
 	cf_writer_release(&out);
 	if (verbose)
-		cf_note("%llu changes, %llu parsed (%llu old sides from the tree cache), "
-			"%llu syntax records",
-			(unsigned long long)stats.changes, (unsigned long long)stats.parsed,
+		cf_note("%llu changes, %llu analysed, %lu blobs parsed "
+			"(%llu old sides from the tree cache), %llu syntax records",
+			(unsigned long long)stats.changes, (unsigned long long)stats.analysed,
+			(unsigned long)atomic_load(&pool.parses),
 			(unsigned long long)stats.reused, (unsigned long long)stats.records);
 	pool_stop();
 	cf_reader_release(&r);
