@@ -30,7 +30,6 @@ static size_t complexity_bin(uint64_t v)
 }
 
 /* The directory all the files' paths start with ("a/b/"), left out of the labels. */
-static size_t common_dir;
 
 static size_t common_prefix(const msgpack_object *f, uint32_t n)
 {
@@ -128,14 +127,15 @@ struct bars {
 	struct pl_hbar *v;
 	struct cf_buf names;
 	size_t n, alloc;
+	size_t strip;		/* the files' common directory, left out of labels */
 };
 
 static void bars_add(struct bars *b, const char *a, size_t alen, const char *c, size_t clen,
 		     double value)
 {
-	if (alen >= common_dir) {
-		a += common_dir;
-		alen -= common_dir;
+	if (alen >= b->strip) {
+		a += b->strip;
+		alen -= b->strip;
 	}
 	CF_ALLOC_GROW(b->v, b->n + 1, b->alloc);
 	memset(&b->v[b->n], 0, sizeof(*b->v));
@@ -164,9 +164,9 @@ static void bars_draw(struct bars *b, struct cf_buf *out, const char *kind, cons
 	cf_buf_release(&b->names);
 }
 
-static void top_functions(struct cf_buf *out, const msgpack_object *d)
+static void top_functions(struct cf_buf *out, const msgpack_object *d, size_t strip)
 {
-	struct bars b = { .names = CF_BUF_INIT };
+	struct bars b = { .names = CF_BUF_INIT, .strip = strip };
 	uint32_t nf, nfn;
 	const msgpack_object *f = files_of(d, &nf);
 
@@ -212,17 +212,17 @@ static void lcom4_distribution(struct cf_buf *out, const msgpack_object *d)
 	pl_hbar_chart(out, "lcom4", "classes by LCOM4", v, NR_LCOM4_BINS, "classes");
 }
 
-static void directories(struct cf_buf *out, const msgpack_object *d)
+static void directories(struct cf_buf *out, const msgpack_object *d, size_t strip)
 {
 	const msgpack_object *dirs = cf_doc_get(d, "directories", MSGPACK_OBJECT_MAP);
-	struct bars b = { .names = CF_BUF_INIT };
+	struct bars b = { .names = CF_BUF_INIT, .strip = strip };
 
 	for (uint32_t i = 0; dirs && i < dirs->via.map.size; i++) {
 		const msgpack_object *k = &dirs->via.map.ptr[i].key;
 		uint64_t v;
 		/* ".", and the directories above the files' common one, hold everything */
 		if (k->type != MSGPACK_OBJECT_STR || cf_doc_key_is(k, ".") ||
-		    k->via.str.size < common_dir ||
+		    k->via.str.size < strip ||
 		    !cf_doc_u64(&dirs->via.map.ptr[i].val, "cyclomatic", &v))
 			continue;
 		bars_add(&b, k->via.str.ptr, k->via.str.size, NULL, 0, (double)v);
@@ -232,9 +232,9 @@ static void directories(struct cf_buf *out, const msgpack_object *d)
 	bars_draw(&b, out, "directories", "cyclomatic complexity per directory", "cyclomatic");
 }
 
-static void file_volume(struct cf_buf *out, const msgpack_object *d)
+static void file_volume(struct cf_buf *out, const msgpack_object *d, size_t strip)
 {
-	struct bars b = { .names = CF_BUF_INIT };
+	struct bars b = { .names = CF_BUF_INIT, .strip = strip };
 	uint32_t nf, nfn;
 	const msgpack_object *f = files_of(d, &nf);
 
@@ -264,20 +264,21 @@ void pl_plot_static(struct cf_buf *out, const msgpack_object *d)
 	uint64_t files = 0, functions = 0, classes = 0;
 	uint32_t skipped, partial, nf;
 	const msgpack_object *f = files_of(d, &nf);
+	size_t strip;
 
 	cf_doc_u64(overall, "files", &files);
 	cf_doc_u64(overall, "functions", &functions);
 	cf_doc_u64(overall, "classes", &classes);
 	list_of(d, "skipped", &skipped);
 	list_of(d, "partial", &partial);
-	common_dir = common_prefix(f, nf);
+	strip = common_prefix(f, nf);
 	cf_buf_addf(out, "<p class=\"params\">%llu files, %llu functions, %llu classes; "
 		    "%u skipped, %u partial</p>\n", (unsigned long long)files,
 		    (unsigned long long)functions, (unsigned long long)classes, skipped, partial);
 	distribution(out, d, "cyclomatic", "Functions by cyclomatic complexity");
 	distribution(out, d, "cognitive", "Functions by cognitive complexity");
-	top_functions(out, d);
+	top_functions(out, d, strip);
 	lcom4_distribution(out, d);
-	directories(out, d);
-	file_volume(out, d);
+	directories(out, d, strip);
+	file_volume(out, d, strip);
 }
