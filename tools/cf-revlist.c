@@ -633,10 +633,12 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b && a < 0) ? q - 1 : q;
 }
 
+/* base: the resolved excluded end of an A..B range, or NULL. */
 static void write_stream(struct emitter *e, git_repository *repo, const char *range,
-			 const struct cf_oid *head, const struct options *opt, size_t nr)
+			 const struct cf_oid *head, const struct cf_oid *base,
+			 const struct options *opt, size_t nr)
 {
-	msgpack_packer *pk = cf_writer_begin(&e->w, CF_REC_STREAM, 1, 7);
+	msgpack_packer *pk = cf_writer_begin(&e->w, CF_REC_STREAM, 1, base ? 8 : 7);
 	const char *gitdir = cf_repo_gitdir(repo);
 	size_t len = strlen(gitdir);
 
@@ -645,6 +647,9 @@ static void write_stream(struct emitter *e, git_repository *repo, const char *ra
 	cf_pack_str(pk, "repo");
 	cf_pack_strn(pk, gitdir, len);
 	cf_pack_kv_oid(pk, "head", head);
+	/* What cf-reduce --shards chains the shards of a history by. */
+	if (base)
+		cf_pack_kv_oid(pk, "base", base);
 	cf_pack_kv_str(pk, "range", range);
 	cf_pack_kv_bool(pk, "first_parent", opt->first_parent);
 	cf_pack_kv_u64(pk, "commits", nr);
@@ -720,7 +725,7 @@ static void write_barrier(struct emitter *e, const struct graph *g, uint32_t i,
 }
 
 static void write_all(struct walk *w, const struct options *opt, const char *range,
-		      const struct cf_oid *head)
+		      const struct cf_oid *head, const struct cf_oid *base)
 {
 	struct emitter e = { 0 };
 	git_repository *repo = w->g->repo;
@@ -735,7 +740,7 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 	if (opt->people_dict)
 		e.people = cf_people_load(opt->people_dict);
 	e.committer = opt->committer;
-	write_stream(&e, repo, range, head, opt, w->nr);
+	write_stream(&e, repo, range, head, base, opt, w->nr);
 	for (size_t j = 0; j < w->nr; j++) {
 		uint64_t done = j + 1;
 		/* Resuming: the commits left out still move the tick on. */
@@ -879,7 +884,7 @@ int cmd_main(int argc, char **argv)
 	if (opt.count)
 		printf("%zu\n", w.nr);
 	else
-		write_all(&w, &opt, range, &head);
+		write_all(&w, &opt, range, &head, has_hide ? &hide : NULL);
 
 	free(w.list);
 	free(w.stack);
