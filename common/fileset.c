@@ -311,26 +311,11 @@ static int cmp_path_ids(const void *a_, const void *b_)
 	return cmp_bytes(a->s, a->len, b->s, b->len);
 }
 
-void cf_fileset_pack_shard(msgpack_packer *pk, const struct cf_fileset *fs,
-			   const uint32_t *files, size_t nr)
+static void pack_vacated(msgpack_packer *pk, const struct cf_fileset *fs)
 {
 	uint32_t *empty = xcalloc(fs->paths.nr ? fs->paths.nr : 1, sizeof(*empty));
 	size_t n = 0;
 
-	cf_pack_str(pk, "alive");
-	msgpack_pack_array(pk, nr);
-	for (size_t i = 0; i < nr; i++)
-		cf_pack_bool(pk, fs->files[files[i]].alive);
-	cf_pack_str(pk, "from");
-	msgpack_pack_array(pk, nr);
-	for (size_t i = 0; i < nr; i++) {
-		uint32_t from = fs->files[files[i]].from;
-		if (from == CF_FS_NONE) {
-			msgpack_pack_nil(pk);
-			continue;
-		}
-		cf_pack_strn(pk, fs->paths.e[from].s, fs->paths.e[from].len);
-	}
 	for (size_t i = 0; i < fs->paths.nr; i++)
 		if (fs->paths.e[i].val == CF_FS_NONE)
 			empty[n++] = i;
@@ -338,11 +323,30 @@ void cf_fileset_pack_shard(msgpack_packer *pk, const struct cf_fileset *fs,
 	if (n)
 		qsort(empty, n, sizeof(*empty), cmp_path_ids);
 	sorting = NULL;
-	cf_pack_str(pk, "vacated");
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++)
 		cf_pack_strn(pk, fs->paths.e[empty[i]].s, fs->paths.e[empty[i]].len);
 	free(empty);
+}
+
+void cf_fileset_pack_shard(msgpack_packer *pk, const struct cf_fileset *fs,
+			   const uint32_t *files, size_t nr, const char *key)
+{
+	cf_pack_str(pk, key);
+	if (!strcmp(key, "vacated")) {
+		pack_vacated(pk, fs);
+		return;
+	}
+	msgpack_pack_array(pk, nr);
+	for (size_t i = 0; i < nr; i++) {
+		uint32_t from = fs->files[files[i]].from;
+		if (!strcmp(key, "alive"))
+			cf_pack_bool(pk, fs->files[files[i]].alive);
+		else if (from == CF_FS_NONE)
+			msgpack_pack_nil(pk);
+		else
+			cf_pack_strn(pk, fs->paths.e[from].s, fs->paths.e[from].len);
+	}
 }
 
 uint32_t *cf_fileset_people(const struct cf_fileset *fs, uint32_t **index)

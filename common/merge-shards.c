@@ -412,44 +412,32 @@ static void add_triple(struct triples *t, uint64_t x, uint64_t y, uint64_t n)
 	t->v[t->nr++] = (struct mg_triple){ { x, y, n } };
 }
 
-/* The co-changes of both alive files, by position, x < y. */
-static void couples_matrix(const struct chain *ch, struct triples *t)
+/*
+ * The [x, y, n] entries of key with files by position, those of files no
+ * longer alive left out, summed: the co-changes of two files (p NULL, x <
+ * y), or people's commits in files (x a person, unified in p).
+ */
+static void couples_triples(const struct chain *ch, const struct mg_people *p, const char *key,
+			    struct triples *t)
 {
 	const struct mg_ctx *c = ch->c;
 
 	for (size_t i = 0; i < c->nr; i++) {
-		const msgpack_object *m = mg_arr(c, i, c->in[i].data, "matrix");
+		const msgpack_object *m = mg_arr(c, i, c->in[i].data, key);
 		uint32_t nf = mg_arr(c, i, c->in[i].data, "files")->via.array.size;
 		for (uint32_t k = 0; k < m->via.array.size; k++) {
 			const msgpack_object *e = &m->via.array.ptr[k];
 			uint64_t x = mg_item_u64(c, i, e, 0), y = mg_item_u64(c, i, e, 1);
-			if (x >= nf || y >= nf)
-				mg_die(c, i, "'matrix' names a file that is not there");
-			x = chain_pos(ch, i, x);
+			if ((!p && x >= nf) || y >= nf)
+				mg_die(c, i, "'%s' names a file that is not there", key);
+			x = p ? mg_person(c, p, i, x) : chain_pos(ch, i, x);
 			y = chain_pos(ch, i, y);
-			if (x != CF_FS_NONE && y != CF_FS_NONE)
-				add_triple(t, x < y ? x : y, x < y ? y : x, mg_item_u64(c, i, e, 2));
-		}
-	}
-	t->nr = sum_triples(t->v, t->nr);
-}
-
-static void couples_people(const struct chain *ch, const struct mg_people *p, struct triples *t)
-{
-	const struct mg_ctx *c = ch->c;
-
-	for (size_t i = 0; i < c->nr; i++) {
-		const msgpack_object *m = mg_arr(c, i, c->in[i].data, "people_files");
-		uint32_t nf = mg_arr(c, i, c->in[i].data, "files")->via.array.size;
-		for (uint32_t k = 0; k < m->via.array.size; k++) {
-			const msgpack_object *e = &m->via.array.ptr[k];
-			uint64_t who = mg_person(c, p, i, mg_item_u64(c, i, e, 0));
-			uint64_t f = mg_item_u64(c, i, e, 1);
-			if (f >= nf)
-				mg_die(c, i, "'people_files' names a file that is not there");
-			f = chain_pos(ch, i, f);
-			if (f != CF_FS_NONE)
-				add_triple(t, who, f, mg_item_u64(c, i, e, 2));
+			if (x == CF_FS_NONE || y == CF_FS_NONE)
+				continue;
+			if (!p && x > y)
+				add_triple(t, y, x, mg_item_u64(c, i, e, 2));
+			else
+				add_triple(t, x, y, mg_item_u64(c, i, e, 2));
 		}
 	}
 	t->nr = sum_triples(t->v, t->nr);
@@ -481,8 +469,8 @@ static void shards_couples(const struct mg_ctx *c, msgpack_packer *pk)
 
 	chain_build(&ch, c, NULL);
 	mg_people_build(c, &p, "people");
-	couples_matrix(&ch, &m);
-	couples_people(&ch, &p, &pf);
+	couples_triples(&ch, NULL, "matrix", &m);
+	couples_triples(&ch, &p, "people_files", &pf);
 	rev = couples_revisions(&ch);
 	msgpack_pack_map(pk, 8);
 	cf_pack_kv_u64(pk, "commits", mg_sum_u64(c, "commits"));

@@ -285,12 +285,14 @@ static void pack_data(msgpack_packer *pk, struct couples *c, int shard)
 	v = alive_pairs(c, index, &nr_pairs);
 	msgpack_pack_map(pk, shard ? 12 : 9 + a->shard);
 	if (shard)
-		cf_fileset_pack_shard(pk, &a->fs, files, nr_files);
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "alive");
 	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, nr_files);
 	for (size_t i = 0; i < nr_files; i++)
 		cf_fileset_pack_path(pk, &a->fs, files[i]);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "from");
 	cf_pack_str(pk, "matrix");
 	msgpack_pack_array(pk, nr_pairs);
 	for (size_t i = 0; i < nr_pairs; i++)
@@ -309,6 +311,8 @@ static void pack_data(msgpack_packer *pk, struct couples *c, int shard)
 	}
 	cf_pack_kv_u64(pk, "skipped_commits", c->skipped);
 	pack_top(pk, c, v, nr_pairs, files);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "vacated");
 	free(v);
 	free(files);
 	free(index);

@@ -223,15 +223,19 @@ static void pack_data(msgpack_packer *pk, struct history *h, int shard)
 	people = cf_fileset_people(&a->fs, &person_index);
 	msgpack_pack_map(pk, shard ? 7 : 4 + a->shard);
 	if (shard)
-		cf_fileset_pack_shard(pk, &a->fs, files, nr_files);
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "alive");
 	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, nr_files);
 	for (size_t i = 0; i < nr_files; i++)
 		pack_file(pk, h, files[i], person_index);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "from");
 	pack_hotspots(pk, h, files, nr_files);
 	cf_pack_str(pk, "people");
 	cf_fileset_pack_people(pk, &a->fs, people);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "vacated");
 	if (!shard && a->shard) {
 		cf_pack_str(pk, "shard");
 		pack_data(pk, h, 1);

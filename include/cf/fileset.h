@@ -118,12 +118,12 @@ uint32_t *cf_fileset_alive(const struct cf_fileset *fs, size_t *nr, uint32_t **i
 uint32_t *cf_fileset_attached(const struct cf_fileset *fs, size_t *nr, uint32_t **index);
 /*
  * What merging commit-range shards needs besides the files' data (see
- * cf-reduce(1) --shards): three key/value pairs of a map, "alive" and
- * "from" (the path met first, or nil) parallel to files, and "vacated",
+ * cf-reduce(1) --shards), the key/value pair of key: "alive" or "from"
+ * (the path met first, or nil), arrays parallel to files, or "vacated",
  * the paths a rename emptied, sorted.
  */
 void cf_fileset_pack_shard(msgpack_packer *pk, const struct cf_fileset *fs,
-			   const uint32_t *files, size_t nr);
+			   const uint32_t *files, size_t nr, const char *key);
 /* People sorted by name, then email; *index maps a person id to its position. */
 uint32_t *cf_fileset_people(const struct cf_fileset *fs, uint32_t **index);
 /* "t0" and "tick_size" of the stream, two key/value pairs of a map. */
