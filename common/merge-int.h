@@ -151,11 +151,12 @@ void mg_shards_chain(struct mg_part *parts, size_t nr);
 /* The stream record of the chain led by parts[lead], as the whole range's would be. */
 void mg_shards_stream(const struct mg_part *parts, size_t nr, size_t lead, msgpack_packer *pk);
 /*
- * Packs the data map of the results of one chain (c->in in chain order) as
+ * Packs the data map of the results of one chain (c->in in chain order,
+ * c->parts the nr_parts parts of the merge) as
  * the result of the whole range, or dies naming why the analyzer's shards
  * cannot be combined exactly.
  */
-void mg_shards_combine(const struct mg_ctx *c, msgpack_packer *pk);
+void mg_shards_combine(const struct mg_ctx *c, size_t nr_parts, msgpack_packer *pk);
 
 /* The rules: each packs the merged data map. */
 void mg_merge_devs(const struct mg_ctx *c, msgpack_packer *pk);

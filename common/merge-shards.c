@@ -6,11 +6,12 @@
  *
  * A shard's excluded end ("base", cf-records(5)) is the head of the shard
  * before it, so the shards' commits are disjoint and follow one another.
- * Only results that are sums over commits combine exactly: devs by its
- * fleet rule (ticks aligned on calendar time), couples and file-history
- * by following every file across the shards with their "shard" maps
- * (cf/fileset.h: where each file was met first, which paths a rename
- * emptied), as one fileset would have followed it through the whole range.
+ * Only results that are sums over commits combine exactly: devs and the
+ * per-commit analyzers of syntax records by their fleet rules (ticks
+ * aligned on calendar time), couples and file-history by following every
+ * file across the shards with their "shard" maps (cf/fileset.h: where each
+ * file was met first, which paths a rename emptied), as one fileset would
+ * have followed it through the whole range.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -649,45 +650,84 @@ static void shards_file_history(const struct mg_ctx *c, msgpack_packer *pk)
 
 /* ---- the rules ---- */
 
+/*
+ * How the results of a chain combine: from their "shard" maps, or by the
+ * fleet rule, exact where every number is a sum over commits, or a union
+ * of per-commit entries, that no earlier commit changes: devs, and the
+ * analyzers of syntax records whose entries are each one commit's
+ * (sentiment's comments, quality's files, imports' files, typos' fixes).
+ */
+enum combine_by { BY_NONE, BY_SHARD_MAP, BY_FLEET_RULE };
+
 static const struct shard_rule {
 	const char *analyzer;
+	enum combine_by by;
 	void (*combine)(const struct mg_ctx *c, msgpack_packer *pk);
-	int shard_map;		/* reads each result's "shard" map */
-	const char *why;	/* no combine: why shards cannot be exact */
+	const char *why;	/* BY_NONE: why shards cannot be exact */
 } shard_rules[] = {
-	{ "anomaly", NULL, 0, "its trailing windows span the shards" },
-	{ "burndown", NULL, 0, "the survival of lines needs the whole history before a shard" },
-	{ "couples", shards_couples, 1, NULL },
-	{ "devs", mg_merge_devs, 0, NULL },
-	{ "file-history", shards_file_history, 1, NULL },
+	{ "anomaly", BY_NONE, NULL, "its trailing windows span the shards" },
+	{ "burndown", BY_NONE, NULL,
+	  "the survival of lines needs the whole history before a shard" },
+	{ "couples", BY_SHARD_MAP, shards_couples, NULL },
+	{ "devs", BY_FLEET_RULE, mg_merge_devs, NULL },
+	{ "file-history", BY_SHARD_MAP, shards_file_history, NULL },
+	{ "imports", BY_FLEET_RULE, mg_merge_imports, NULL },
+	{ "quality", BY_FLEET_RULE, mg_merge_quality, NULL },
+	{ "sentiment", BY_FLEET_RULE, mg_merge_sentiment, NULL },
+	{ "shotness", BY_NONE, NULL,
+	  "its units and their co-changes follow files through the whole history" },
+	{ "typos", BY_FLEET_RULE, mg_merge_typos, NULL },
 };
 
-void mg_shards_combine(const struct mg_ctx *c, msgpack_packer *pk)
+/* The inputs' shard maps instead of their data. */
+static struct mg_in *shard_maps(const struct mg_ctx *c)
+{
+	struct mg_in *v = xcalloc(c->nr, sizeof(*v));
+
+	for (size_t i = 0; i < c->nr; i++) {
+		v[i] = c->in[i];
+		v[i].data = cf_obj_get(c->in[i].data, "shard");
+		if (!v[i].data || v[i].data->type != MSGPACK_OBJECT_MAP)
+			die("record %llu: the '%s' result of shard '%s' has no 'shard' map"
+			    " (analyse the shards with cf-run history --shard)",
+			    (unsigned long long)c->in[i].record, c->analyzer,
+			    c->parts[c->in[i].part].name);
+	}
+	return v;
+}
+
+/* The parts without their names: the paths stay as they are, the merge qualifies them once. */
+static struct mg_part *unnamed_parts(const struct mg_ctx *c, size_t nr_parts)
+{
+	struct mg_part *v = xcalloc(nr_parts, sizeof(*v));
+
+	for (size_t i = 0; i < nr_parts; i++) {
+		v[i] = c->parts[i];
+		v[i].name = NULL;
+	}
+	return v;
+}
+
+void mg_shards_combine(const struct mg_ctx *c, size_t nr_parts, msgpack_packer *pk)
 {
 	const struct shard_rule *r = NULL;
 	struct mg_ctx sub = *c;
+	struct mg_part *parts = NULL;
+	struct mg_in *in = NULL;
 
 	for (size_t k = 0; k < sizeof(shard_rules) / sizeof(*shard_rules); k++)
 		if (!strcmp(shard_rules[k].analyzer, c->analyzer))
 			r = &shard_rules[k];
-	if (!r || !r->combine)
+	if (!r || r->by == BY_NONE)
 		die("records %llu and %llu: cannot merge the '%s' results of shards of '%s': %s",
 		    (unsigned long long)c->in[0].record, (unsigned long long)c->in[1].record,
 		    c->analyzer, c->parts[c->in[0].part].name,
 		    r ? r->why : "no rule combines them exactly");
-	if (r->shard_map) {
-		sub.in = xcalloc(c->nr, sizeof(*sub.in));
-		for (size_t i = 0; i < c->nr; i++) {
-			sub.in[i] = c->in[i];
-			sub.in[i].data = cf_obj_get(c->in[i].data, "shard");
-			if (!sub.in[i].data || sub.in[i].data->type != MSGPACK_OBJECT_MAP)
-				die("record %llu: the '%s' result of shard '%s' has no 'shard' map"
-				    " (analyse the shards with cf-run history --shard)",
-				    (unsigned long long)c->in[i].record, c->analyzer,
-				    c->parts[c->in[i].part].name);
-		}
-	}
+	if (r->by == BY_SHARD_MAP)
+		sub.in = in = shard_maps(c);
+	else
+		sub.parts = parts = unnamed_parts(c, nr_parts);
 	r->combine(&sub, pk);
-	if (sub.in != c->in)
-		free(sub.in);
+	free(in);
+	free(parts);
 }

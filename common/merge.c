@@ -763,7 +763,7 @@ static void combine_chain(struct cf_merge *m, struct group *g, size_t lead, stru
 	if (n) {
 		struct mg_ctx c = { g->analyzer, v, n, m->parts, m->top };
 		msgpack_packer_init(&pk, b, buf_write);
-		mg_shards_combine(&c, &pk);
+		mg_shards_combine(&c, m->nr_parts, &pk);
 		g->in[rest] = (struct mg_in){ own(m, b), v[0].record, lead };
 		g->nr = rest + 1;
 	}

@@ -45,11 +45,45 @@ make_repo() {
 	cd ..
 }
 
+# A second history for the analyzers of syntax records: comments, typo
+# fixes and imports in C and Python, 7 commits from 2023-02-01.
+make_syntax_repo() {
+	_day=0
+	git_init y
+	cd y
+	printf '#include <stdio.h>\n#include <stdlib.h>\n\n' > m.c
+	printf '/* This function is really wonderful and works great for everyone */\n' >> m.c
+	printf 'int cmpute(int x)\n{\n\tint valeu = x + 1;\n\treturn valeu;\n}\n' >> m.c
+	yday Alice
+	sed -i 's/valeu = x/value = x/' m.c; yday Bob
+	git tag y1
+	printf 'import os\nimport sys\n\n' > n.py
+	printf '# This is a terrible awful hack that breaks everything badly\n' >> n.py
+	printf 'def lenght(p):\n    return len(os.listdir(p))\n' >> n.py
+	yday Carol
+	sed -i 's/def lenght/def length/' n.py; yday Alice
+	printf '\n/* Sadly this code is bad and ugly and broken in many ways */\n' >> m.c
+	printf 'int twice(int y)\n{\n\treturn cmpute(y) * 2;\n}\n' >> m.c
+	yday Bob
+	git tag y2
+	sed -i 's/int cmpute(int x)/int compute(int x)/' m.c; yday Carol
+	printf '\n# A lovely helper, happy and excellent at what it does\n' >> n.py
+	printf 'def size(p):\n    return os.path.getsize(p)\n' >> n.py
+	yday Alice
+	cd ..
+}
+
+yday() {
+	_day=$((_day + 1))
+	git add -A
+	commit_at "2023-02-$(printf %02d $_day) 10:00:00 +0000" "$1" "${1,,}@example.com" "y$_day"
+}
+
 # analyse OUT RANGE ANALYZERS [cf-run option]...: the msgpack result of RANGE of r.
 analyse() {
 	local out=$1 range=$2 a=$3
 	shift 3
-	cf-run history --quiet -a "$a" --range "$range" -f msgpack -o "$out" "$@" r
+	cf-run history --quiet -a "$a" --range "$range" -f msgpack -o "$out" "$@" ${REPO:-r}
 }
 
 setup_file() {
@@ -201,4 +235,30 @@ setup() {
 	assert_output '[["c.py","d.txt","lib/b.c","src/a.c"],["c.py","d.txt","lib/b.c","a.c"],[false,true,true,true],["a.c"]]'
 	run cf-reduce --shards --name x p1.mp
 	assert_failure 2
+}
+
+@test "shards: sentiment, typos, quality and imports of three shards equal the whole range's" {
+	make_syntax_repo
+	export REPO=y
+	A=sentiment,typos,quality,imports
+	analyse yw.mp main $A
+	analyse y1.mp y1 $A
+	analyse y2.mp y1..y2 $A
+	analyse y3.mp y2..main $A
+	cf-reduce --shards -f json yw.mp > yw.json
+	cf-reduce --shards -f json y2.mp y3.mp y1.mp > ys.json
+	run cmp yw.json ys.json
+	assert_success
+	run jq -c '[.typos.typos[] | [.wrong, .correct, .file]]' ys.json
+	assert_output '[["cmpute","compute","y:m.c"],["valeu","value","y:m.c"],["lenght","length","y:n.py"]]'
+	run jq -c '[.sentiment.aggregate | .comments, .positive, .negative, .ticks]' ys.json
+	assert_output '[4,2,2,4]'
+	run jq -c '[[.quality.ticks[].tick], ([.imports.imports[].count] | add)]' ys.json
+	assert_output '[[0,1,2,3,4,5,6],14]'
+	# shotness follows units through the whole history: refused
+	analyse h1.mp y1 shotness
+	analyse h2.mp y1..main shotness
+	run cf-reduce --shards h1.mp h2.mp
+	assert_failure 1
+	assert_output --partial "cannot merge the 'shotness' results of shards of 'y': its units and their co-changes follow files through the whole history"
 }
