@@ -262,3 +262,23 @@ setup() {
 	assert_failure 1
 	assert_output --partial "cannot merge the 'shotness' results of shards of 'y': its units and their co-changes follow files through the whole history"
 }
+
+@test "shards: a resumed shard keeps where its files were met first" {
+	local d=$BATS_TEST_TMPDIR st
+	stream() {
+		cf-revlist r s1..main "$@" | cf-treediff r | cf-blobload r | cf-diff
+	}
+	for a in file-history couples; do
+		stream | cf-$a --shard | cf-reduce -f json > "$d/full.json"
+		stream --chunk-size 2 | cf-$a --shard --state-dir "$d/$a" > /dev/null
+		stream --resume-after 2 | cf-$a --shard --resume "$d/$a/chunk-0.state" |
+			cf-reduce -f json > "$d/part.json"
+		run jq -e --slurpfile f "$d/full.json" --arg a $a '.[$a] == $f[0][$a]' "$d/part.json"
+		assert_success
+	done
+	# the rename of a.c, the range's first commit, is in the saved chunk; b.c came from lib/b.c
+	stream --resume-after 2 | cf-file-history --shard --resume "$d/file-history/chunk-0.state" |
+		cf-reduce -f json > "$d/part.json"
+	run jq -c '."file-history".shard | [[.files[].path], .from]' "$d/part.json"
+	assert_output '[["b.c","c.py","d.txt","e.c","src/a.c"],["lib/b.c","c.py","d.txt","e.c","a.c"]]'
+}
