@@ -107,7 +107,7 @@ static void chain_one(struct mg_part *parts, struct link *v, size_t n)
 			continue;
 		if (start)
 			die("records %llu and %llu: a gap between the shards of '%s' (neither"
-			    " starts where another shard ends)",
+			    " starts where another shard ends, or has a base at all)",
 			    (unsigned long long)parts[start->part].record,
 			    (unsigned long long)parts[v[k].part].record, parts[v[k].part].name);
 		start = &v[k];

@@ -171,11 +171,24 @@ setup() {
 	assert_output '[32,["o","r"],32]'
 }
 
-@test "shards: cf-revlist writes the excluded end of A..B as base, none for a revision" {
+@test "shards: cf-revlist writes the excluded end of A..B as base, none for a revision or a cut" {
 	run jq -r '.codefang.base' <(cf-reduce -f json p2.mp)
 	assert_output "$(git -C r rev-parse s1)"
 	run jq -r '.codefang | has("base")' <(cf-reduce -f json p1.mp)
 	assert_output false
+	# base promises an interval of the end's history: not with a cut, nor from another branch
+	run jq -c '[.commits, has("base")]' <(cf-revlist r s1..s2 --since 2023-01-06 | cf-dump | head -1)
+	assert_output '[3,false]'
+	rm -rf r2
+	git clone -q r r2
+	git -C r2 checkout -q -b topic s1~1
+	echo x > r2/x.txt
+	git -C r2 add x.txt
+	(cd r2 && commit_at "2023-01-20 10:00:00 +0000" Tom tom@example.com topic)
+	run jq -c '[.commits, has("base")]' <(cf-revlist r2 topic..s2 | cf-dump | head -1)
+	assert_output '[5,false]'
+	run jq -c '[.commits, has("base")]' <(cf-revlist r2 s1~2..s2 | cf-dump | head -1)
+	assert_output '[6,true]'
 }
 
 @test "shards: gaps, overlaps, duplicates and other tick sizes are refused" {

@@ -757,6 +757,41 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 	cf_people_free(e.people);
 }
 
+/*
+ * Whether A..B is an interval of B's history, so that the shard of ..A and
+ * the shard of A..B are disjoint and make ..B (what "base" promises): A is
+ * on B's first-parent line (an ancestor of B with --full-history), and no
+ * option cut the range.
+ */
+static int is_interval(struct graph *g, const struct options *opt, const struct cf_oid *head,
+		       const struct cf_oid *base)
+{
+	git_oid h, b;
+	git_commit *c;
+	int found = 0;
+
+	if (opt->since != NO_DATE || opt->until != NO_DATE || opt->max_count != UINT64_MAX ||
+	    opt->skip)
+		return 0;
+	cf_oid_to_git(&h, head);
+	cf_oid_to_git(&b, base);
+	if (git_oid_equal(&h, &b))
+		return 1;
+	if (!opt->first_parent)
+		return git_graph_descendant_of(g->repo, &h, &b) == 1;
+	c = lookup_commit(g, head);
+	while (!found && c && git_commit_parentcount(c)) {
+		git_commit *p = NULL;
+		found = git_oid_equal(git_commit_parent_id(c, 0), &b);
+		if (!found && git_commit_parent(&p, c, 0) < 0)
+			p = NULL;	/* a shallow boundary: not found */
+		git_commit_free(c);
+		c = p;
+	}
+	git_commit_free(c);
+	return found;
+}
+
 /* ---- main ---- */
 
 enum {
@@ -860,6 +895,7 @@ int cmd_main(int argc, char **argv)
 	struct graph g = { 0 };
 	struct walk w = { 0 };
 	struct cf_oid head, hide;
+	const struct cf_oid *base = NULL;	/* the stream record's, for shards */
 	const char *range;
 	int has_hide;
 
@@ -878,13 +914,16 @@ int cmd_main(int argc, char **argv)
 	w.g = &g;
 	w.opt = &opt;
 	walk_commits(&w, &head, has_hide ? &hide : NULL);
+	/* Any other range is fine to analyse, but no shard: no base. */
+	if (has_hide && !opt.count && is_interval(&g, &opt, &head, &hide))
+		base = &hide;
 	if (opt.resume_after > w.nr)
 		die("--resume-after %llu: the walk has only %zu commits",
 		    (unsigned long long)opt.resume_after, w.nr);
 	if (opt.count)
 		printf("%zu\n", w.nr);
 	else
-		write_all(&w, &opt, range, &head, has_hide ? &hide : NULL);
+		write_all(&w, &opt, range, &head, base);
 
 	free(w.list);
 	free(w.stack);
