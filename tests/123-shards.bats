@@ -176,9 +176,12 @@ setup() {
 	assert_output "$(git -C r rev-parse s1)"
 	run jq -r '.codefang | has("base")' <(cf-reduce -f json p1.mp)
 	assert_output false
-	# base promises an interval of the end's history: not with a cut, nor from another branch
+	# base promises an interval of the end's first-parent walk: not with a cut, not
+	# in topological order, not from another branch
 	run jq -c '[.commits, has("base")]' <(cf-revlist r s1..s2 --since 2023-01-06 | cf-dump | head -1)
 	assert_output '[3,false]'
+	run jq -c '[.commits, has("base")]' <(cf-revlist r s1..s2 --full-history | cf-dump | head -1)
+	assert_output '[4,false]'
 	rm -rf r2
 	git clone -q r r2
 	git -C r2 checkout -q -b topic s1~1

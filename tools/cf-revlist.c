@@ -758,10 +758,11 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 }
 
 /*
- * Whether A..B is an interval of B's history, so that the shard of ..A and
- * the shard of A..B are disjoint and make ..B (what "base" promises): A is
- * on B's first-parent line (an ancestor of B with --full-history), and no
- * option cut the range.
+ * Whether A..B is an interval of B's history, so that the walk of ..A and
+ * the walk of A..B are disjoint and, one after the other, the walk of ..B
+ * (what "base" promises): A is on B's first-parent line and no option cut
+ * the range.  Not with --full-history: its topological order may put a
+ * commit of a branch merged after A before A.
  */
 static int is_interval(struct graph *g, const struct options *opt, const struct cf_oid *head,
 		       const struct cf_oid *base)
@@ -770,15 +771,13 @@ static int is_interval(struct graph *g, const struct options *opt, const struct 
 	git_commit *c;
 	int found = 0;
 
-	if (opt->since != NO_DATE || opt->until != NO_DATE || opt->max_count != UINT64_MAX ||
-	    opt->skip)
+	if (!opt->first_parent || opt->since != NO_DATE || opt->until != NO_DATE ||
+	    opt->max_count != UINT64_MAX || opt->skip)
 		return 0;
 	cf_oid_to_git(&h, head);
 	cf_oid_to_git(&b, base);
 	if (git_oid_equal(&h, &b))
 		return 1;
-	if (!opt->first_parent)
-		return git_graph_descendant_of(g->repo, &h, &b) == 1;
 	c = lookup_commit(g, head);
 	while (!found && c && git_commit_parentcount(c)) {
 		git_commit *p = NULL;
