@@ -99,6 +99,9 @@ int mg_person_cmp(const struct mg_person *a, const struct mg_person *b);
 /* A person index of input i (elem of an array), checked and remapped. */
 uint32_t mg_person(const struct mg_ctx *c, const struct mg_people *p, size_t i, uint64_t idx);
 
+/* Whether o is the string s. */
+int mg_str_is(const msgpack_object *o, const char *s);
+
 /* Byte order, the shorter first on a tie. */
 int mg_bytes_cmp(const char *a, size_t na, const char *b, size_t nb);
 

@@ -166,12 +166,6 @@ static const struct mg_part *shard_at(const struct mg_part *parts, size_t nr, si
 	BUG("a shard missing from its chain");
 }
 
-static int key_is(const msgpack_object *k, const char *s)
-{
-	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(s) &&
-	       !memcmp(k->via.str.ptr, s, k->via.str.size);
-}
-
 /* "A..B" of the first shard's A and the last one's B; "B" when the first has no A. */
 static void pack_range(msgpack_packer *pk, const struct mg_part *first, const struct mg_part *last)
 {
@@ -209,18 +203,18 @@ void mg_shards_stream(const struct mg_part *parts, size_t nr, size_t lead, msgpa
 	msgpack_pack_map(pk, s->via.map.size - !!cf_obj_get(s, "base") + !!base);
 	for (uint32_t k = 0; k < s->via.map.size; k++) {
 		const msgpack_object_kv *kv = &s->via.map.ptr[k];
-		if (key_is(&kv->key, "base"))
+		if (mg_str_is(&kv->key, "base"))
 			continue;
 		msgpack_pack_object(pk, kv->key);
-		if (key_is(&kv->key, "head") && base) {
+		if (mg_str_is(&kv->key, "head") && base) {
 			msgpack_pack_object(pk, kv->val);
 			cf_pack_str(pk, "base");
 			msgpack_pack_object(pk, *base);
-		} else if (key_is(&kv->key, "commits")) {
+		} else if (mg_str_is(&kv->key, "commits")) {
 			cf_pack_u64(pk, commits);
-		} else if (key_is(&kv->key, "t0") && cf_obj_get(first->stream, "t0")) {
+		} else if (mg_str_is(&kv->key, "t0") && cf_obj_get(first->stream, "t0")) {
 			msgpack_pack_object(pk, *cf_obj_get(first->stream, "t0"));
-		} else if (key_is(&kv->key, "range")) {
+		} else if (mg_str_is(&kv->key, "range")) {
 			pack_range(pk, first, last);
 		} else {
 			msgpack_pack_object(pk, kv->val);

@@ -3,7 +3,8 @@
  * the merged stream record, and the helpers the rules share.  The rules are
  * in merge-devs.c, merge-files.c (couples, file-history), merge-burndown.c,
  * merge-syntax.c (shotness, typos, imports) and merge-ticks.c (sentiment,
- * quality, anomaly).
+ * quality, anomaly); the shards of one history (cf_merge_shards) are
+ * chained and combined in merge-shards.c first.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -487,7 +488,7 @@ void cf_merge_free(struct cf_merge *m)
 	free(m);
 }
 
-static int str_is(const msgpack_object *o, const char *s)
+int mg_str_is(const msgpack_object *o, const char *s)
 {
 	size_t n = strlen(s);
 	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
@@ -665,14 +666,14 @@ static void pack_entry(msgpack_packer *pk, const struct repo_entry *e)
 	}
 	for (uint32_t k = 0; k < s->via.map.size; k++) {
 		const msgpack_object *key = &s->via.map.ptr[k].key;
-		n += !str_is(key, "t") && !str_is(key, "v") && !str_is(key, "name");
+		n += !mg_str_is(key, "t") && !mg_str_is(key, "v") && !mg_str_is(key, "name");
 	}
 	msgpack_pack_map(pk, n);
 	cf_pack_str(pk, "name");
 	cf_pack_strn(pk, e->name, e->name_len);
 	for (uint32_t k = 0; k < s->via.map.size; k++) {
 		const msgpack_object_kv *kv = &s->via.map.ptr[k];
-		if (str_is(&kv->key, "t") || str_is(&kv->key, "v") || str_is(&kv->key, "name"))
+		if (mg_str_is(&kv->key, "t") || mg_str_is(&kv->key, "v") || mg_str_is(&kv->key, "name"))
 			continue;
 		msgpack_pack_object(pk, kv->key);
 		msgpack_pack_object(pk, kv->val);
@@ -833,11 +834,11 @@ void cf_merge_name_stream(const msgpack_object *stream, const char *name, struct
 
 	msgpack_packer_init(&pk, out, buf_write);
 	for (uint32_t k = 0; k < stream->via.map.size; k++)
-		n += !str_is(&stream->via.map.ptr[k].key, "name");
+		n += !mg_str_is(&stream->via.map.ptr[k].key, "name");
 	msgpack_pack_map(&pk, n);
 	for (uint32_t k = 0; k < stream->via.map.size; k++) {
 		const msgpack_object_kv *kv = &stream->via.map.ptr[k];
-		if (str_is(&kv->key, "name"))
+		if (mg_str_is(&kv->key, "name"))
 			continue;
 		msgpack_pack_object(&pk, kv->key);
 		msgpack_pack_object(&pk, kv->val);
