@@ -35,12 +35,8 @@ static void strtab_rehash(struct cf_fs_strtab *t)
 	}
 }
 
-/*
- * The index of the string, or CF_FS_NONE when it is missing and create is
- * 0; a created entry has val CF_FS_NONE.
- */
-static uint32_t strtab_find(struct cf_fs_strtab *t, const char *s, size_t len,
-			    size_t split, int create)
+uint32_t cf_fs_strtab_find(struct cf_fs_strtab *t, const char *s, size_t len,
+			   size_t split, int create)
 {
 	uint64_t h = str_hash(s, len, split);
 	struct cf_fs_str *e;
@@ -68,7 +64,7 @@ static uint32_t strtab_find(struct cf_fs_strtab *t, const char *s, size_t len,
 	return t->nr - 1;
 }
 
-static void strtab_release(struct cf_fs_strtab *t)
+void cf_fs_strtab_release(struct cf_fs_strtab *t)
 {
 	for (size_t i = 0; i < t->nr; i++)
 		free(t->e[i].s);
@@ -77,24 +73,30 @@ static void strtab_release(struct cf_fs_strtab *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint32_t new_file(struct cf_fileset *fs, uint32_t path)
+static uint32_t new_file(struct cf_fileset *fs, uint32_t path, uint32_t from)
 {
 	if (fs->nr_files >= CF_FS_NONE - 1)
 		die("too many files (%zu)", fs->nr_files);
 	CF_ALLOC_GROW(fs->files, fs->nr_files + 1, fs->alloc_files);
 	fs->files[fs->nr_files].path = path;
+	fs->files[fs->nr_files].from = from;
 	fs->files[fs->nr_files].alive = 0;
 	fs->paths.e[path].val = fs->nr_files;
 	return fs->nr_files++;
 }
 
-/* The file at path, a new one when there is none. */
+/*
+ * The file at path, a new one when there is none.  A path the stream has
+ * not met before may hold a file older than the stream: the new file says
+ * so (from); one the stream emptied by a rename holds nothing older.
+ */
 static uint32_t file_at(struct cf_fileset *fs, const char *path, size_t len)
 {
-	uint32_t p = strtab_find(&fs->paths, path, len, 0, 1);
+	size_t known = fs->paths.nr;
+	uint32_t p = cf_fs_strtab_find(&fs->paths, path, len, 0, 1);
 
 	if (fs->paths.e[p].val == CF_FS_NONE)
-		return new_file(fs, p);
+		return new_file(fs, p, fs->paths.nr > known ? p : CF_FS_NONE);
 	return fs->paths.e[p].val;
 }
 
@@ -108,14 +110,21 @@ static void apply_rename(struct cf_fileset *fs, const struct cf_record *rec,
 
 	path = cf_rec_str(rec, "path", &len);
 	old = cf_rec_str(rec, "old_path", &old_len);
-	from = strtab_find(&fs->paths, old, old_len, 0, 0);
-	if (from == CF_FS_NONE || fs->paths.e[from].val == CF_FS_NONE ||
-	    (old_len == len && !memcmp(old, path, len))) {
-		/* Nothing known to move (a range that starts later): an addition. */
+	from = cf_fs_strtab_find(&fs->paths, old, old_len, 0, 0);
+	if (from == CF_FS_NONE && (old_len != len || memcmp(old, path, len))) {
+		/*
+		 * A range that starts later: the file of old_path is older than
+		 * the stream; it moves as if it had been met there.
+		 */
+		from = cf_fs_strtab_find(&fs->paths, old, old_len, 0, 1);
+		new_file(fs, from, from);
+	}
+	if (fs->paths.e[from].val == CF_FS_NONE || (old_len == len && !memcmp(old, path, len))) {
+		/* Nothing to move (old_path emptied before, or no move at all): an addition. */
 		c->file = file_at(fs, path, len);
 		return;
 	}
-	to = strtab_find(&fs->paths, path, len, 0, 1);
+	to = cf_fs_strtab_find(&fs->paths, path, len, 0, 1);
 	c->file = fs->paths.e[from].val;
 	if (fs->paths.e[to].val != CF_FS_NONE) {
 		c->replaced = fs->paths.e[to].val;
@@ -170,7 +179,7 @@ static void read_commit(struct cf_fileset *fs, const struct cf_record *rec)
 	cf_buf_reset(key);
 	cf_buf_add(key, name, nlen);
 	cf_buf_add(key, email, elen);
-	fs->cur_person = strtab_find(&fs->people, key->buf, key->len, nlen, 1);
+	fs->cur_person = cf_fs_strtab_find(&fs->people, key->buf, key->len, nlen, 1);
 	fs->in_commit = 1;
 	fs->commits++;
 }
@@ -281,6 +290,65 @@ uint32_t *cf_fileset_alive(const struct cf_fileset *fs, size_t *nr, uint32_t **i
 	return order;
 }
 
+uint32_t *cf_fileset_attached(const struct cf_fileset *fs, size_t *nr, uint32_t **index)
+{
+	uint32_t *order = xcalloc(fs->nr_files ? fs->nr_files : 1, sizeof(*order));
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->nr_files; i++)
+		if (fs->files[i].path != CF_FS_NONE)
+			order[n++] = i;
+	*index = sort_ids(fs, order, n, fs->nr_files, cmp_files);
+	*nr = n;
+	return order;
+}
+
+static int cmp_path_ids(const void *a_, const void *b_)
+{
+	const struct cf_fs_str *a = &sorting->paths.e[*(const uint32_t *)a_];
+	const struct cf_fs_str *b = &sorting->paths.e[*(const uint32_t *)b_];
+
+	return cmp_bytes(a->s, a->len, b->s, b->len);
+}
+
+static void pack_vacated(msgpack_packer *pk, const struct cf_fileset *fs)
+{
+	uint32_t *empty = xcalloc(fs->paths.nr ? fs->paths.nr : 1, sizeof(*empty));
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->paths.nr; i++)
+		if (fs->paths.e[i].val == CF_FS_NONE)
+			empty[n++] = i;
+	sorting = fs;
+	if (n)
+		qsort(empty, n, sizeof(*empty), cmp_path_ids);
+	sorting = NULL;
+	msgpack_pack_array(pk, n);
+	for (size_t i = 0; i < n; i++)
+		cf_pack_strn(pk, fs->paths.e[empty[i]].s, fs->paths.e[empty[i]].len);
+	free(empty);
+}
+
+void cf_fileset_pack_shard(msgpack_packer *pk, const struct cf_fileset *fs,
+			   const uint32_t *files, size_t nr, const char *key)
+{
+	cf_pack_str(pk, key);
+	if (!strcmp(key, "vacated")) {
+		pack_vacated(pk, fs);
+		return;
+	}
+	msgpack_pack_array(pk, nr);
+	for (size_t i = 0; i < nr; i++) {
+		uint32_t from = fs->files[files[i]].from;
+		if (!strcmp(key, "alive"))
+			cf_pack_bool(pk, fs->files[files[i]].alive);
+		else if (from == CF_FS_NONE)
+			msgpack_pack_nil(pk);
+		else
+			cf_pack_strn(pk, fs->paths.e[from].s, fs->paths.e[from].len);
+	}
+}
+
 uint32_t *cf_fileset_people(const struct cf_fileset *fs, uint32_t **index)
 {
 	uint32_t *order = xcalloc(fs->people.nr ? fs->people.nr : 1, sizeof(*order));
@@ -313,9 +381,10 @@ void cf_fileset_pack_people(msgpack_packer *pk, const struct cf_fileset *fs,
 }
 
 /*
- * State: {analyzer: ..., commits, files: [[path index, alive]...],
- * paths: [[path, file]...], people: [[name, email]...]}; detached files
- * and empty paths are CF_FS_NONE.
+ * State: {analyzer: ..., commits, files: [[path index, alive, from]...],
+ * paths: [[path, file]...], people: [[name, email]...]}; detached files,
+ * empty paths and files begun in the stream (from) are CF_FS_NONE.  A
+ * state of two-item files (before from) is read with from CF_FS_NONE.
  */
 static void pack_fileset(msgpack_packer *pk, const struct cf_fileset *fs)
 {
@@ -323,9 +392,10 @@ static void pack_fileset(msgpack_packer *pk, const struct cf_fileset *fs)
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, fs->nr_files);
 	for (size_t i = 0; i < fs->nr_files; i++) {
-		msgpack_pack_array(pk, 2);
+		msgpack_pack_array(pk, 3);
 		cf_pack_u64(pk, fs->files[i].path);
 		cf_pack_bool(pk, fs->files[i].alive);
+		cf_pack_u64(pk, fs->files[i].from);
 	}
 	cf_pack_str(pk, "paths");
 	msgpack_pack_array(pk, fs->paths.nr);
@@ -387,7 +457,7 @@ static void unpack_paths(struct cf_fileset *fs, const struct cf_state *st,
 
 	for (uint32_t i = 0; i < n; i++) {
 		const msgpack_object *t = state_tuple(st, &paths[i], "su");
-		uint32_t p = strtab_find(&fs->paths, t[0].via.str.ptr, t[0].via.str.size, 0, 1);
+		uint32_t p = cf_fs_strtab_find(&fs->paths, t[0].via.str.ptr, t[0].via.str.size, 0, 1);
 		if (p != i)
 			cf_state_die(st, "path %u is there twice", i);
 		fs->paths.e[p].val = cf_fs_state_u64(st, &t[1], CF_FS_NONE);
@@ -402,12 +472,17 @@ static void unpack_files(struct cf_fileset *fs, const struct cf_state *st,
 
 	fs->nr_files = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		const msgpack_object *t = state_tuple(st, &files[i], "ub");
+		int old = files[i].type == MSGPACK_OBJECT_ARRAY && files[i].via.array.size == 2;
+		const msgpack_object *t = state_tuple(st, &files[i], old ? "ub" : "ubu");
 		uint64_t p = t[0].via.u64;
+		uint64_t from = old ? CF_FS_NONE : t[2].via.u64;
 		CF_ALLOC_GROW(fs->files, fs->nr_files + 1, fs->alloc_files);
 		if (p != CF_FS_NONE && (p >= fs->paths.nr || fs->paths.e[p].val != i))
 			cf_state_die(st, "file %u and its path disagree", i);
+		if (from != CF_FS_NONE && from >= fs->paths.nr)
+			cf_state_die(st, "file %u began at no path", i);
 		fs->files[i].path = p;
+		fs->files[i].from = from;
 		fs->files[i].alive = t[1].via.boolean;
 		fs->nr_files++;
 	}
@@ -428,7 +503,7 @@ static void unpack_people(struct cf_fileset *fs, const struct cf_state *st,
 		cf_buf_reset(&key);
 		cf_buf_add(&key, t[0].via.str.ptr, t[0].via.str.size);
 		cf_buf_add(&key, t[1].via.str.ptr, t[1].via.str.size);
-		if (strtab_find(&fs->people, key.buf, key.len, t[0].via.str.size, 1) != i)
+		if (cf_fs_strtab_find(&fs->people, key.buf, key.len, t[0].via.str.size, 1) != i)
 			cf_state_die(st, "person %u is there twice", i);
 	}
 	cf_buf_release(&key);
@@ -506,6 +581,10 @@ int cf_fs_option(struct cf_fs_analyzer *a, int opt, const char *arg)
 		a->resume = arg;
 		return 1;
 	}
+	if (opt == CF_FS_OPT_SHARD) {
+		a->shard = 1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -548,8 +627,8 @@ void cf_fs_main(struct cf_fs_analyzer *a)
 
 void cf_fileset_release(struct cf_fileset *fs)
 {
-	strtab_release(&fs->paths);
-	strtab_release(&fs->people);
+	cf_fs_strtab_release(&fs->paths);
+	cf_fs_strtab_release(&fs->people);
 	free(fs->files);
 	cf_buf_release(&fs->scratch);
 	memset(fs, 0, sizeof(*fs));

@@ -15,6 +15,11 @@ struct mg_part {
 	int merged;		/* an earlier merge: paths are qualified already */
 	const msgpack_object *stream;
 	uint64_t record;
+	/* Shards (cf_merge_shards): the chain of parts of one repository, merge-shards.c. */
+	size_t lead;		/* the chain's first part (the part itself when alone) */
+	size_t pos;		/* its place in the chain */
+	size_t nr_shards;	/* on the lead: the chain's length */
+	const msgpack_object *chain_stream;	/* on the lead of a chain: the whole's */
 };
 
 /* One input result of the analyzer being merged. */
@@ -94,6 +99,9 @@ int mg_person_cmp(const struct mg_person *a, const struct mg_person *b);
 /* A person index of input i (elem of an array), checked and remapped. */
 uint32_t mg_person(const struct mg_ctx *c, const struct mg_people *p, size_t i, uint64_t idx);
 
+/* Whether o is the string s. */
+int mg_str_is(const msgpack_object *o, const char *s);
+
 /* Byte order, the shorter first on a tie. */
 int mg_bytes_cmp(const char *a, size_t na, const char *b, size_t nb);
 
@@ -136,6 +144,22 @@ int mg_triple_cmp(const void *a, const void *b);
 void mg_pack_triples(msgpack_packer *pk, const struct mg_triple *t, size_t n);
 /* qsort that accepts an empty (NULL) array. */
 void mg_sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/*
+ * Shards: orders the parts of the same name (not merges) into chains by
+ * their stream records' head and base, or dies naming the gap, overlap or
+ * duplicate; every part gets lead, pos and nr_shards.
+ */
+void mg_shards_chain(struct mg_part *parts, size_t nr);
+/* The stream record of the chain led by parts[lead], as the whole range's would be. */
+void mg_shards_stream(const struct mg_part *parts, size_t nr, size_t lead, msgpack_packer *pk);
+/*
+ * Packs the data map of the results of one chain (c->in in chain order,
+ * c->parts the nr_parts parts of the merge) as
+ * the result of the whole range, or dies naming why the analyzer's shards
+ * cannot be combined exactly.
+ */
+void mg_shards_combine(const struct mg_ctx *c, size_t nr_parts, msgpack_packer *pk);
 
 /* The rules: each packs the merged data map. */
 void mg_merge_devs(const struct mg_ctx *c, msgpack_packer *pk);

@@ -3,7 +3,8 @@
  * the merged stream record, and the helpers the rules share.  The rules are
  * in merge-devs.c, merge-files.c (couples, file-history), merge-burndown.c,
  * merge-syntax.c (shotness, typos, imports) and merge-ticks.c (sentiment,
- * quality, anomaly).
+ * quality, anomaly); the shards of one history (cf_merge_shards) are
+ * chained and combined in merge-shards.c first.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,12 @@ struct group {
 
 struct cf_merge {
 	uint64_t top;
+	int shards;
+	struct owned {			/* combined shards' records the inputs point into */
+		msgpack_unpacked u;	/* whose strings point into raw */
+		char *raw;
+	} **owned;
+	size_t nr_owned, alloc_owned;
 	struct mg_part *parts;
 	size_t nr_parts, alloc_parts;
 	struct group *groups;
@@ -455,10 +462,21 @@ struct cf_merge *cf_merge_new(uint64_t top)
 	return m;
 }
 
+void cf_merge_shards(struct cf_merge *m)
+{
+	m->shards = 1;
+}
+
 void cf_merge_free(struct cf_merge *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; i < m->nr_owned; i++) {
+		msgpack_unpacked_destroy(&m->owned[i]->u);
+		free(m->owned[i]->raw);
+		free(m->owned[i]);
+	}
+	free(m->owned);
 	for (size_t i = 0; i < m->nr_parts; i++)
 		free(m->parts[i].name);
 	for (size_t g = 0; g < m->nr_groups; g++) {
@@ -470,7 +488,7 @@ void cf_merge_free(struct cf_merge *m)
 	free(m);
 }
 
-static int str_is(const msgpack_object *o, const char *s)
+int mg_str_is(const msgpack_object *o, const char *s)
 {
 	size_t n = strlen(s);
 	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
@@ -515,6 +533,8 @@ void cf_merge_part(struct cf_merge *m, const msgpack_object *stream, uint64_t re
 	memset(part, 0, sizeof(*part));
 	part->stream = stream;
 	part->record = record;
+	part->lead = m->nr_parts - 1;
+	part->nr_shards = 1;
 	if (!stream)
 		return;
 	if (cf_merge_is_merged(stream)) {
@@ -596,9 +616,13 @@ static struct repo_entry *collect_repos(const struct cf_merge *m, size_t *nr)
 		const struct mg_part *p = &m->parts[i];
 		const msgpack_object *list;
 
+		if (p->name && p->lead != i)
+			continue;	/* a shard after the first: the first stands for the chain */
 		if (p->name) {
 			CF_ALLOC_GROW(v, n + 1, alloc);
-			v[n++] = (struct repo_entry){ p->name, strlen(p->name), p->stream, 0, p->record };
+			v[n++] = (struct repo_entry){ p->name, strlen(p->name),
+						      p->chain_stream ? p->chain_stream : p->stream,
+						      0, p->record };
 			continue;
 		}
 		if (!p->merged)
@@ -642,14 +666,14 @@ static void pack_entry(msgpack_packer *pk, const struct repo_entry *e)
 	}
 	for (uint32_t k = 0; k < s->via.map.size; k++) {
 		const msgpack_object *key = &s->via.map.ptr[k].key;
-		n += !str_is(key, "t") && !str_is(key, "v") && !str_is(key, "name");
+		n += !mg_str_is(key, "t") && !mg_str_is(key, "v") && !mg_str_is(key, "name");
 	}
 	msgpack_pack_map(pk, n);
 	cf_pack_str(pk, "name");
 	cf_pack_strn(pk, e->name, e->name_len);
 	for (uint32_t k = 0; k < s->via.map.size; k++) {
 		const msgpack_object_kv *kv = &s->via.map.ptr[k];
-		if (str_is(&kv->key, "t") || str_is(&kv->key, "v") || str_is(&kv->key, "name"))
+		if (mg_str_is(&kv->key, "t") || mg_str_is(&kv->key, "v") || mg_str_is(&kv->key, "name"))
 			continue;
 		msgpack_pack_object(pk, kv->key);
 		msgpack_pack_object(pk, kv->val);
@@ -691,6 +715,81 @@ static int group_cmp(const void *a_, const void *b_)
 	return strcmp(a->analyzer, b->analyzer);
 }
 
+/* Keeps the record packed in b (taken, b emptied) for as long as m lives. */
+static const msgpack_object *own(struct cf_merge *m, struct cf_buf *b)
+{
+	struct owned *o = xcalloc(1, sizeof(*o));
+	size_t off = 0, len;
+
+	o->raw = cf_buf_detach(b, &len);
+	msgpack_unpacked_init(&o->u);
+	if (msgpack_unpack_next(&o->u, o->raw, len, &off) != MSGPACK_UNPACK_SUCCESS)
+		BUG("a combined record does not decode");
+	CF_ALLOC_GROW(m->owned, m->nr_owned + 1, m->alloc_owned);
+	m->owned[m->nr_owned++] = o;
+	return &o->u.data;
+}
+
+static int in_pos_cmp(const void *a, const void *b, const struct mg_part *parts)
+{
+	size_t pa = parts[((const struct mg_in *)a)->part].pos;
+	size_t pb = parts[((const struct mg_in *)b)->part].pos;
+	return pa < pb ? -1 : pa > pb;
+}
+
+/* Replaces the results of the chain led by part lead by the whole range's. */
+static void combine_chain(struct cf_merge *m, struct group *g, size_t lead, struct cf_buf *b)
+{
+	const struct mg_part *parts = m->parts;
+	struct mg_in *v = xcalloc(g->nr + 1, sizeof(*v));
+	size_t n = 0, rest = 0;
+	msgpack_packer pk;
+
+	for (size_t i = 0; i < g->nr; i++) {
+		if (parts[g->in[i].part].lead == lead)
+			v[n++] = g->in[i];
+		else
+			g->in[rest++] = g->in[i];
+	}
+	if (n && n != parts[lead].nr_shards)
+		die("record %llu: the '%s' result is in %zu of the %zu shards of '%s'",
+		    (unsigned long long)v[0].record, g->analyzer, n, parts[lead].nr_shards,
+		    parts[lead].name);
+	for (size_t i = 1; i < n; i++)	/* a handful of shards: insertion sort */
+		for (size_t k = i; k > 0 && in_pos_cmp(&v[k - 1], &v[k], parts) > 0; k--) {
+			struct mg_in t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	if (n) {
+		struct mg_ctx c = { g->analyzer, v, n, m->parts, m->top };
+		msgpack_packer_init(&pk, b, buf_write);
+		mg_shards_combine(&c, m->nr_parts, &pk);
+		g->in[rest] = (struct mg_in){ own(m, b), v[0].record, lead };
+		g->nr = rest + 1;
+	}
+	free(v);
+}
+
+/* --shards: the chains, their stream records, and each group's results of a chain combined. */
+static void prepare_shards(struct cf_merge *m)
+{
+	struct cf_buf b = CF_BUF_INIT;
+	msgpack_packer pk;
+
+	mg_shards_chain(m->parts, m->nr_parts);
+	msgpack_packer_init(&pk, &b, buf_write);
+	for (size_t i = 0; i < m->nr_parts; i++) {
+		if (m->parts[i].lead != i || m->parts[i].nr_shards < 2)
+			continue;
+		mg_shards_stream(m->parts, m->nr_parts, i, &pk);
+		m->parts[i].chain_stream = own(m, &b);
+		for (size_t g = 0; g < m->nr_groups; g++)
+			combine_chain(m, &m->groups[g], i, &b);
+	}
+	cf_buf_release(&b);
+}
+
 static void merge_group(const struct cf_merge *m, const struct group *g, msgpack_packer *pk)
 {
 	const struct rule *r = NULL;
@@ -719,6 +818,8 @@ void cf_merge_finish(struct cf_merge *m, struct cf_buf *out)
 {
 	msgpack_packer pk;
 
+	if (m->shards)
+		prepare_shards(m);
 	msgpack_packer_init(&pk, out, buf_write);
 	pack_stream(m, &pk);
 	mg_sort(m->groups, m->nr_groups, sizeof(*m->groups), group_cmp);
@@ -733,11 +834,11 @@ void cf_merge_name_stream(const msgpack_object *stream, const char *name, struct
 
 	msgpack_packer_init(&pk, out, buf_write);
 	for (uint32_t k = 0; k < stream->via.map.size; k++)
-		n += !str_is(&stream->via.map.ptr[k].key, "name");
+		n += !mg_str_is(&stream->via.map.ptr[k].key, "name");
 	msgpack_pack_map(&pk, n);
 	for (uint32_t k = 0; k < stream->via.map.size; k++) {
 		const msgpack_object_kv *kv = &stream->via.map.ptr[k];
-		if (str_is(&kv->key, "name"))
+		if (mg_str_is(&kv->key, "name"))
 			continue;
 		msgpack_pack_object(&pk, kv->key);
 		msgpack_pack_object(&pk, kv->val);

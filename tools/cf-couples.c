@@ -20,7 +20,7 @@
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-couples [--max-changes N] [--top N] [--state-dir DIR] [--resume FILE]\n"
+"usage: cf-couples [--max-changes N] [--top N] [--shard] [--state-dir DIR] [--resume FILE]\n"
 "\n"
 "Reads a Codefang record stream (after cf-treediff), passes it through and\n"
 "appends a \"couples\" result: the file co-change matrix, the people x file\n"
@@ -29,6 +29,7 @@ static const char usage[] =
 "      --max-changes N  skip commits that add, modify or rename more than N\n"
 "                       files (default 1000)\n"
 "      --top N          pairs in the top list (default 20, 0: all)\n"
+"      --shard          also a \"shard\" map, for cf-reduce --shards\n"
 "      --state-dir DIR  save the state there at every barrier\n"
 "      --resume FILE    start from a saved state\n"
 "  -h, --help           show this help\n";
@@ -267,23 +268,31 @@ static void pack_people_files(msgpack_packer *pk, const struct couples *c,
 	free(v);
 }
 
-static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+/*
+ * The data map over the files alive at the end, or (shard) over every file
+ * not detached, with what cf-reduce --shards needs to chain it to others.
+ */
+static void pack_data(msgpack_packer *pk, struct couples *c, int shard)
 {
-	struct couples *c = (struct couples *)a;
+	struct cf_fs_analyzer *a = &c->a;
 	uint32_t *index, *person_index, *files, *people;
 	size_t nr_files, nr_pairs;
 	struct pair *v;
 
-	cover_files(c);
-	files = cf_fileset_alive(&a->fs, &nr_files, &index);
+	files = shard ? cf_fileset_attached(&a->fs, &nr_files, &index) :
+		cf_fileset_alive(&a->fs, &nr_files, &index);
 	people = cf_fileset_people(&a->fs, &person_index);
 	v = alive_pairs(c, index, &nr_pairs);
-	msgpack_pack_map(pk, 9);
+	msgpack_pack_map(pk, shard ? 12 : 9 + a->shard);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "alive");
 	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, nr_files);
 	for (size_t i = 0; i < nr_files; i++)
 		cf_fileset_pack_path(pk, &a->fs, files[i]);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "from");
 	cf_pack_str(pk, "matrix");
 	msgpack_pack_array(pk, nr_pairs);
 	for (size_t i = 0; i < nr_pairs; i++)
@@ -296,13 +305,27 @@ static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	msgpack_pack_array(pk, nr_files);
 	for (size_t i = 0; i < nr_files; i++)
 		cf_pack_u64(pk, c->revs[files[i]]);
+	if (!shard && a->shard) {
+		cf_pack_str(pk, "shard");
+		pack_data(pk, c, 1);
+	}
 	cf_pack_kv_u64(pk, "skipped_commits", c->skipped);
 	pack_top(pk, c, v, nr_pairs, files);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "vacated");
 	free(v);
 	free(files);
 	free(index);
 	free(people);
 	free(person_index);
+}
+
+static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct couples *c = (struct couples *)a;
+
+	cover_files(c);
+	pack_data(pk, c, 0);
 }
 
 /*

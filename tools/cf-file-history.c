@@ -22,7 +22,7 @@
 #include "cf/writer.h"
 
 static const char usage[] =
-"usage: cf-file-history [--top N] [--state-dir DIR] [--resume FILE]\n"
+"usage: cf-file-history [--top N] [--shard] [--state-dir DIR] [--resume FILE]\n"
 "\n"
 "Reads a Codefang record stream with line counts (after cf-diff), passes it\n"
 "through and appends a \"file-history\" result: for every file alive at the\n"
@@ -30,6 +30,7 @@ static const char usage[] =
 "per person, churn, and the hotspots.\n"
 "\n"
 "      --top N          files in the hotspot list (default 20, 0: all)\n"
+"      --shard          also a \"shard\" map, for cf-reduce --shards\n"
 "      --state-dir DIR  save the state there at every barrier\n"
 "      --resume FILE    start from a saved state\n"
 "  -h, --help           show this help\n";
@@ -207,28 +208,50 @@ static void pack_file(msgpack_packer *pk, const struct history *h, uint32_t file
 	cf_pack_kv_u64(pk, "removed", f->removed);
 }
 
-static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+/*
+ * The data map over the files alive at the end, or (shard) over every file
+ * not detached, with what cf-reduce --shards needs to chain it to others.
+ */
+static void pack_data(msgpack_packer *pk, struct history *h, int shard)
 {
-	struct history *h = (struct history *)a;
+	struct cf_fs_analyzer *a = &h->a;
 	uint32_t *index, *person_index, *files, *people;
 	size_t nr_files;
 
-	cover_files(h);
-	files = cf_fileset_alive(&a->fs, &nr_files, &index);
+	files = shard ? cf_fileset_attached(&a->fs, &nr_files, &index) :
+		cf_fileset_alive(&a->fs, &nr_files, &index);
 	people = cf_fileset_people(&a->fs, &person_index);
-	msgpack_pack_map(pk, 4);
+	msgpack_pack_map(pk, shard ? 7 : 4 + a->shard);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "alive");
 	cf_pack_kv_u64(pk, "commits", a->fs.commits);
 	cf_pack_str(pk, "files");
 	msgpack_pack_array(pk, nr_files);
 	for (size_t i = 0; i < nr_files; i++)
 		pack_file(pk, h, files[i], person_index);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "from");
 	pack_hotspots(pk, h, files, nr_files);
 	cf_pack_str(pk, "people");
 	cf_fileset_pack_people(pk, &a->fs, people);
+	if (shard)
+		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "vacated");
+	if (!shard && a->shard) {
+		cf_pack_str(pk, "shard");
+		pack_data(pk, h, 1);
+	}
 	free(files);
 	free(index);
 	free(people);
 	free(person_index);
+}
+
+static void pack_result(msgpack_packer *pk, struct cf_fs_analyzer *a)
+{
+	struct history *h = (struct history *)a;
+
+	cover_files(h);
+	pack_data(pk, h, 0);
 }
 
 /*

@@ -39,7 +39,7 @@
 
 static const char usage[] =
 "usage: cf-reduce [-f json|yaml|text|plot|msgpack] [-o FILE] [--name NAME] [--top N]\n"
-"                 [FILE...]\n"
+"                 [--shards] [FILE...]\n"
 "\n"
 "Renders the analyzers' results of a Codefang stream as one document; results\n"
 "of several repositories (files, or streams one after another) are merged.\n"
@@ -50,6 +50,10 @@ static const char usage[] =
 "                    are then qualified as NAME:PATH)\n"
 "      --top N       when merging: pairs, hotspots and couplings to rank\n"
 "                    (default 20, 0: all)\n"
+"      --shards      inputs of the same repository name are commit-range shards\n"
+"                    of it (cf-run history --range A..B --shard): chained by\n"
+"                    their bases and heads, combined as the whole range; merges\n"
+"                    even a single input\n"
 "      --barrier-fd N  on each barrier record, write \"chunk C commits K last ID\"\n"
 "                    to file descriptor N (for cf-run's checkpoints)\n"
 "      --progress    show progress on standard error even when it is not a terminal\n"
@@ -1153,13 +1157,15 @@ static void anomaly_rescore(struct input *in)
 }
 
 /* Replaces the results and the stream record by their merge. */
-static void merge_results(struct input *in, uint64_t top)
+static void merge_results(struct input *in, uint64_t top, int shards)
 {
 	struct cf_merge *m = cf_merge_new(top);
 	struct cf_buf out = CF_BUF_INIT;
 	int anomaly3 = anomaly_plain(in);
 	size_t nr = in->nr;
 
+	if (shards)
+		cf_merge_shards(m);
 	for (size_t p = 0; p < in->parts.nr; p++) {
 		long s = in->parts.stream_of[p];
 		if (!part_used(in, p))
@@ -1258,6 +1264,7 @@ int cmd_main(int argc, char **argv)
 		{ "barrier-fd", required_argument, NULL, 'B' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "top", required_argument, NULL, 'T' },
+		{ "shards", no_argument, NULL, 'S' },
 		{ "progress", no_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1270,6 +1277,7 @@ int cmd_main(int argc, char **argv)
 	enum cf_progress_mode progress = CF_PROGRESS_AUTO;
 	const char *name = NULL;
 	uint64_t top = 20;
+	int shards = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
@@ -1294,6 +1302,9 @@ int cmd_main(int argc, char **argv)
 		case 'T':
 			top = cf_opt_uint("--top", optarg, 0, UINT32_MAX);
 			break;
+		case 'S':
+			shards = 1;
+			break;
 		case 'P':
 		case 'q':
 			progress = c == 'P' ? CF_PROGRESS_ON : CF_PROGRESS_OFF;
@@ -1308,10 +1319,12 @@ int cmd_main(int argc, char **argv)
 	read_inputs(&in, argv + optind, argc - optind);
 	if (!in.nr)
 		die("no analyzer results in the input");
+	if (name && shards)
+		usage_error("--name and --shards do not go together");
 	if (name)
 		name_stream(&in, name);
-	else if (merge_needed(&in))
-		merge_results(&in, top);
+	else if (shards || merge_needed(&in))
+		merge_results(&in, top, shards);
 	render(&in, fmt, &doc);
 	cf_output_document(output, doc.buf, doc.len);
 	cf_buf_release(&doc);

@@ -633,10 +633,12 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b && a < 0) ? q - 1 : q;
 }
 
+/* base: the resolved excluded end of an A..B range, or NULL. */
 static void write_stream(struct emitter *e, git_repository *repo, const char *range,
-			 const struct cf_oid *head, const struct options *opt, size_t nr)
+			 const struct cf_oid *head, const struct cf_oid *base,
+			 const struct options *opt, size_t nr)
 {
-	msgpack_packer *pk = cf_writer_begin(&e->w, CF_REC_STREAM, 1, 7);
+	msgpack_packer *pk = cf_writer_begin(&e->w, CF_REC_STREAM, 1, base ? 8 : 7);
 	const char *gitdir = cf_repo_gitdir(repo);
 	size_t len = strlen(gitdir);
 
@@ -645,6 +647,9 @@ static void write_stream(struct emitter *e, git_repository *repo, const char *ra
 	cf_pack_str(pk, "repo");
 	cf_pack_strn(pk, gitdir, len);
 	cf_pack_kv_oid(pk, "head", head);
+	/* What cf-reduce --shards chains the shards of a history by. */
+	if (base)
+		cf_pack_kv_oid(pk, "base", base);
 	cf_pack_kv_str(pk, "range", range);
 	cf_pack_kv_bool(pk, "first_parent", opt->first_parent);
 	cf_pack_kv_u64(pk, "commits", nr);
@@ -720,7 +725,7 @@ static void write_barrier(struct emitter *e, const struct graph *g, uint32_t i,
 }
 
 static void write_all(struct walk *w, const struct options *opt, const char *range,
-		      const struct cf_oid *head)
+		      const struct cf_oid *head, const struct cf_oid *base)
 {
 	struct emitter e = { 0 };
 	git_repository *repo = w->g->repo;
@@ -735,7 +740,7 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 	if (opt->people_dict)
 		e.people = cf_people_load(opt->people_dict);
 	e.committer = opt->committer;
-	write_stream(&e, repo, range, head, opt, w->nr);
+	write_stream(&e, repo, range, head, base, opt, w->nr);
 	for (size_t j = 0; j < w->nr; j++) {
 		uint64_t done = j + 1;
 		/* Resuming: the commits left out still move the tick on. */
@@ -750,6 +755,40 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 	cf_writer_release(&e.w);
 	cf_mailmap_free(e.mailmap);
 	cf_people_free(e.people);
+}
+
+/*
+ * Whether A..B is an interval of B's history, so that the walk of ..A and
+ * the walk of A..B are disjoint and, one after the other, the walk of ..B
+ * (what "base" promises): A is on B's first-parent line and no option cut
+ * the range.  Not with --full-history: its topological order may put a
+ * commit of a branch merged after A before A.
+ */
+static int is_interval(struct graph *g, const struct options *opt, const struct cf_oid *head,
+		       const struct cf_oid *base)
+{
+	git_oid h, b;
+	git_commit *c;
+	int found = 0;
+
+	if (!opt->first_parent || opt->since != NO_DATE || opt->until != NO_DATE ||
+	    opt->max_count != UINT64_MAX || opt->skip)
+		return 0;
+	cf_oid_to_git(&h, head);
+	cf_oid_to_git(&b, base);
+	if (git_oid_equal(&h, &b))
+		return 1;
+	c = lookup_commit(g, head);
+	while (!found && c && git_commit_parentcount(c)) {
+		git_commit *p = NULL;
+		found = git_oid_equal(git_commit_parent_id(c, 0), &b);
+		if (!found && git_commit_parent(&p, c, 0) < 0)
+			p = NULL;	/* a shallow boundary: not found */
+		git_commit_free(c);
+		c = p;
+	}
+	git_commit_free(c);
+	return found;
 }
 
 /* ---- main ---- */
@@ -855,6 +894,7 @@ int cmd_main(int argc, char **argv)
 	struct graph g = { 0 };
 	struct walk w = { 0 };
 	struct cf_oid head, hide;
+	const struct cf_oid *base = NULL;	/* the stream record's, for shards */
 	const char *range;
 	int has_hide;
 
@@ -873,13 +913,16 @@ int cmd_main(int argc, char **argv)
 	w.g = &g;
 	w.opt = &opt;
 	walk_commits(&w, &head, has_hide ? &hide : NULL);
+	/* Any other range is fine to analyse, but no shard: no base. */
+	if (has_hide && !opt.count && is_interval(&g, &opt, &head, &hide))
+		base = &hide;
 	if (opt.resume_after > w.nr)
 		die("--resume-after %llu: the walk has only %zu commits",
 		    (unsigned long long)opt.resume_after, w.nr);
 	if (opt.count)
 		printf("%zu\n", w.nr);
 	else
-		write_all(&w, &opt, range, &head);
+		write_all(&w, &opt, range, &head, base);
 
 	free(w.list);
 	free(w.stack);

@@ -70,6 +70,8 @@ static const char usage[] =
 "      --burndown-files       burndown: also a matrix per file alive at the end\n"
 "      --burndown-people      burndown: also a matrix per person, overwrites and\n"
 "                             ownership\n"
+"      --shard                couples, file-history: also what cf-reduce --shards\n"
+"                             needs to merge commit-range shards of REPO\n"
 "  -j, --workers N            threads of cf-blobload and cf-diff (default: online CPUs)\n"
 "      --buffer-size N        capacity of each pipe, in 64 KiB units (default 2 x workers)\n"
 "      --commit-batch-size N  commits read and diffed together (default 100)\n"
@@ -173,6 +175,7 @@ struct options {
 	const char *max_count, *tick_size, *granularity, *sampling;
 	int first_parent;	/* -1: not given */
 	int burndown_files, burndown_people;
+	int shard;		/* --shard: couples and file-history carry a "shard" map */
 	int verbose, dry_run;
 	int progress;		/* -1 --quiet, 1 --progress, 0 when stderr is a terminal */
 	struct cf_knobs knobs;
@@ -263,7 +266,7 @@ enum {
 	OPT_BLOB_ARENA_SIZE, OPT_DRY_RUN, OPT_PROGRESS, OPT_QUIET,
 	OPT_NO_RENAMES, OPT_RENAME_LIMIT, OPT_PEOPLE_DICT, OPT_IDENTITY, OPT_INCLUDE,
 	OPT_EXCLUDE, OPT_SKIP_VENDORED, OPT_LANGUAGES, OPT_MAX_BLOB_SIZE,
-	OPT_BURNDOWN_FILES, OPT_BURNDOWN_PEOPLE,
+	OPT_BURNDOWN_FILES, OPT_BURNDOWN_PEOPLE, OPT_SHARD,
 	OPT_MAX_DIFF_SIZE, OPT_MAX_DIFF_LINES,
 	OPT_MEMORY_BUDGET = 400, OPT_STREAMING_MODE, OPT_CHECKPOINT, OPT_CHECKPOINT_DIR,
 	OPT_RESUME, OPT_CLEAR_CHECKPOINT,
@@ -480,6 +483,9 @@ static int parse_history_opt(struct options *o, int c, const char *arg)
 	case OPT_BURNDOWN_PEOPLE:
 		o->burndown_people = 1;
 		break;
+	case OPT_SHARD:
+		o->shard = 1;
+		break;
 	default:
 		return parse_knob(&o->knobs, c, arg) || parse_fidelity(&o->fid, c, arg) ||
 		       parse_stream_opt(&o->st, c, arg);
@@ -525,6 +531,7 @@ static void parse_history(struct options *o, int argc, char **argv)
 		{ "granularity", required_argument, NULL, OPT_GRANULARITY },
 		{ "sampling", required_argument, NULL, OPT_SAMPLING },
 		{ "burndown-files", no_argument, NULL, OPT_BURNDOWN_FILES },
+		{ "shard", no_argument, NULL, OPT_SHARD },
 		{ "burndown-people", no_argument, NULL, OPT_BURNDOWN_PEOPLE },
 		{ "workers", required_argument, NULL, 'j' },
 		{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
@@ -691,6 +698,9 @@ static void stage_args(struct stage *s, const struct options *o)
 			args_push(a, "--burndown-files");
 		if (o->burndown_people)
 			args_push(a, "--burndown-people");
+	} else if (!strcmp(s->name, "cf-couples") || !strcmp(s->name, "cf-file-history")) {
+		if (o->shard)
+			args_push(a, "--shard");
 	} else if (!strcmp(s->name, "cf-reduce")) {
 		args_pushf(a, "-f", "%s", o->format);
 		if (o->progress)

@@ -51,8 +51,18 @@ struct cf_fs_strtab {
 	size_t nr_slots;
 };
 
+/*
+ * The index of the string (split: part of the key), or CF_FS_NONE when it
+ * is missing and create is 0; a created entry, a copy, has val CF_FS_NONE.
+ */
+uint32_t cf_fs_strtab_find(struct cf_fs_strtab *t, const char *s, size_t len,
+			   size_t split, int create);
+void cf_fs_strtab_release(struct cf_fs_strtab *t);
+
 struct cf_fs_file {
 	uint32_t path;		/* index into paths, CF_FS_NONE once detached */
+	uint32_t from;		/* the path it was met at first when the stream had not */
+				/* met that path (it may be older), else CF_FS_NONE */
 	int alive;
 };
 
@@ -104,6 +114,16 @@ void cf_fs_lines(const struct cf_record *rec, uint64_t *add, uint64_t *del,
 
 /* Alive files sorted by path; *index maps a file id to its position or CF_FS_NONE. */
 uint32_t *cf_fileset_alive(const struct cf_fileset *fs, size_t *nr, uint32_t **index);
+/* Files that are not detached (alive or not), sorted by path, as cf_fileset_alive. */
+uint32_t *cf_fileset_attached(const struct cf_fileset *fs, size_t *nr, uint32_t **index);
+/*
+ * What merging commit-range shards needs besides the files' data (see
+ * cf-reduce(1) --shards), the key/value pair of key: "alive" or "from"
+ * (the path met first, or nil), arrays parallel to files, or "vacated",
+ * the paths a rename emptied, sorted.
+ */
+void cf_fileset_pack_shard(msgpack_packer *pk, const struct cf_fileset *fs,
+			   const uint32_t *files, size_t nr, const char *key);
 /* People sorted by name, then email; *index maps a person id to its position. */
 uint32_t *cf_fileset_people(const struct cf_fileset *fs, uint32_t **index);
 /* "t0" and "tick_size" of the stream, two key/value pairs of a map. */
@@ -135,16 +155,19 @@ struct cf_fs_analyzer {
 	void (*pack_result)(msgpack_packer *pk, struct cf_fs_analyzer *a);
 	const char *state_dir;	/* where barriers save state, or NULL */
 	const char *resume;	/* a state file to start from, or NULL */
+	int shard;		/* --shard: the result also carries a "shard" map */
 };
 
 /* --state-dir DIR and --resume FILE, for a tool's getopt_long table. */
 #define CF_FS_OPT_STATE_DIR 0x1000
 #define CF_FS_OPT_RESUME 0x1001
+#define CF_FS_OPT_SHARD 0x1002
 #define CF_FS_LONGOPTS \
 	{ "state-dir", required_argument, NULL, CF_FS_OPT_STATE_DIR }, \
-	{ "resume", required_argument, NULL, CF_FS_OPT_RESUME }
+	{ "resume", required_argument, NULL, CF_FS_OPT_RESUME }, \
+	{ "shard", no_argument, NULL, CF_FS_OPT_SHARD }
 
-/* Takes those two options; returns 0 for any other. */
+/* Takes those three options (--shard sets shard); returns 0 for any other. */
 int cf_fs_option(struct cf_fs_analyzer *a, int opt, const char *arg);
 
 /* Runs the analyzer over standard input to standard output. */

@@ -36,6 +36,12 @@ struct cf_merge;
 /* top: the length of the derived rankings (couples' top, file-history's hotspots), 0 = all. */
 struct cf_merge *cf_merge_new(uint64_t top);
 void cf_merge_free(struct cf_merge *m);
+/*
+ * Parts with the same repository name are commit-range shards of it (see
+ * cf-reduce(1) --shards): they must chain by their stream records' base
+ * and head, and their results are combined into the whole range's first.
+ */
+void cf_merge_shards(struct cf_merge *m);
 
 /*
  * Starts a part: stream is its stream record (a map), or NULL for results
