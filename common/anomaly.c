@@ -16,9 +16,9 @@
 #define MAX_EXTRA 16
 #define NAME_MAX_LEN 48
 
-enum { S_CHURN, S_FILES, S_LANGUAGES, S_AUTHORS, NR_OWN };
+#define NR_OWN CF_AN_OWN
 
-static const char *const own_names[NR_OWN] = { "churn", "files", "languages", "authors" };
+const char *const cf_anomaly_own_names[CF_AN_OWN] = { "churn", "files", "languages", "authors" };
 
 /* One series: its values in tick order, and those ticks (NULL: every tick of the result). */
 struct series {
@@ -181,6 +181,37 @@ int cf_zscore(cf_series_at at, const void *series, size_t i, uint64_t window, do
 	return 1;
 }
 
+struct own_series {
+	cf_own_at at;
+	const void *ticks;
+	int s;
+};
+
+static double own_at(const void *series, size_t k)
+{
+	const struct own_series *o = series;
+
+	return (double)o->at(o->ticks, k, o->s);
+}
+
+void cf_anomaly_score(cf_own_at at, const void *ticks, size_t i, uint64_t window,
+		      double threshold, struct cf_own_z *out)
+{
+	out->max = 0;
+	out->flagged = 0;
+	for (int s = 0; s < CF_AN_OWN; s++) {
+		struct own_series o = { at, ticks, s };
+		out->z[s] = 0;
+		out->ok[s] = cf_zscore(own_at, &o, i, window, &out->z[s]);
+		if (!out->ok[s])
+			continue;
+		if (fabs(out->z[s]) > threshold)
+			out->flagged = 1;
+		if (fabs(out->z[s]) > out->max)
+			out->max = fabs(out->z[s]);
+	}
+}
+
 static double double_at(const void *series, size_t k)
 {
 	return ((const double *)series)[k];
@@ -249,11 +280,12 @@ static void score(struct scoring *c, const msgpack_object *data, const struct cf
 	c->nr = NR_OWN + cf_xseries_count(x);
 	c->s = xcalloc(c->nr, sizeof(*c->s));
 	for (int k = 0; k < NR_OWN; k++) {
-		snprintf(c->s[k].name, NAME_MAX_LEN, "%s", own_names[k]);
+		snprintf(c->s[k].name, NAME_MAX_LEN, "%s", cf_anomaly_own_names[k]);
 		c->s[k].v = xcalloc(c->n + 1, sizeof(double));
 		c->s[k].n = c->n;
 		for (size_t i = 0; i < c->n; i++)
-			c->s[k].v[i] = (double)u64_of(&c->ticks->via.array.ptr[i], own_names[k]);
+			c->s[k].v[i] = (double)u64_of(&c->ticks->via.array.ptr[i],
+						      cf_anomaly_own_names[k]);
 	}
 	for (size_t k = NR_OWN; k < c->nr; k++)
 		c->s[k] = x->s[k - NR_OWN];	/* borrowed: not freed here */
@@ -288,12 +320,31 @@ static int anomalous(const struct scoring *c, size_t i)
 
 /* ---- packing ---- */
 
-static void pack_z(msgpack_packer *pk, int ok, double z)
+void cf_anomaly_pack_z(msgpack_packer *pk, int ok, double z)
 {
 	if (!ok || isinf(z))
 		msgpack_pack_nil(pk);
 	else
 		cf_pack_f64(pk, round(z * 10000) / 10000);
+}
+
+void cf_anomaly_pack_tick_head(msgpack_packer *pk, const uint64_t *v, const struct cf_own_z *z)
+{
+	cf_pack_kv_bool(pk, "anomaly", z->flagged);
+	for (int s = 0; s < CF_AN_OWN; s++)
+		cf_pack_kv_u64(pk, cf_anomaly_own_names[s], v[s]);
+	cf_pack_str(pk, "max_abs_z");
+	cf_anomaly_pack_z(pk, 1, z->max);
+}
+
+void cf_anomaly_pack_tick_z(msgpack_packer *pk, const struct cf_own_z *z)
+{
+	cf_pack_str(pk, "z");
+	msgpack_pack_map(pk, CF_AN_OWN);
+	for (int s = 0; s < CF_AN_OWN; s++) {
+		cf_pack_str(pk, cf_anomaly_own_names[s]);
+		cf_anomaly_pack_z(pk, z->ok[s], z->z[s]);
+	}
 }
 
 /* The keys of a tick that scoring writes again; the others are copied. */
@@ -327,7 +378,7 @@ static void pack_tick(msgpack_packer *pk, const struct scoring *c, size_t i)
 		}
 	cf_pack_kv_bool(pk, "anomaly", flagged > 0);
 	cf_pack_str(pk, "max_abs_z");
-	pack_z(pk, 1, max);
+	cf_anomaly_pack_z(pk, 1, max);
 	if (extra) {
 		cf_pack_str(pk, "flagged");
 		msgpack_pack_array(pk, flagged);
@@ -346,7 +397,7 @@ static void pack_tick(msgpack_packer *pk, const struct scoring *c, size_t i)
 	msgpack_pack_map(pk, c->nr);
 	for (size_t k = 0; k < c->nr; k++) {
 		cf_pack_str(pk, c->s[k].name);
-		pack_z(pk, sc[k].ok, sc[k].z);
+		cf_anomaly_pack_z(pk, sc[k].ok, sc[k].z);
 	}
 }
 

@@ -301,11 +301,9 @@ void mg_merge_quality(const struct mg_ctx *c, msgpack_packer *pk)
 
 /* ---- anomaly ---- */
 
-/* As cf-anomaly's series. */
-enum { S_CHURN, S_FILES, S_LANGUAGES, S_AUTHORS, NR_SERIES };
-
-static const char *const series_names[NR_SERIES] = {
-	"churn", "files", "languages", "authors",
+enum {
+	S_CHURN = CF_AN_CHURN, S_FILES = CF_AN_FILES, S_LANGUAGES = CF_AN_LANGUAGES,
+	S_AUTHORS = CF_AN_AUTHORS, NR_SERIES = CF_AN_OWN
 };
 
 struct atick {
@@ -371,63 +369,26 @@ struct scoring {
 	double threshold;
 };
 
-struct merged_series {
-	const struct scoring *sc;
-	int s;
-};
-
-static double merged_at(const void *series, size_t k)
+static uint64_t merged_at(const void *ticks, size_t k, int s)
 {
-	const struct merged_series *m = series;
-
-	return (double)m->sc->t[k].v[m->s];
+	return ((const struct atick *)ticks)[k].v[s];
 }
 
-/* The z-score of tick i in series s, exactly as cf-anomaly computes it (cf_zscore). */
-static int zscore(const struct scoring *sc, size_t i, int s, double *z)
+/* Tick i scored exactly as cf-anomaly scores it; returns whether it is an anomaly. */
+static int score(const struct scoring *sc, size_t i, struct cf_own_z *z)
 {
-	struct merged_series m = { sc, s };
-
-	return cf_zscore(merged_at, &m, i, sc->window, z);
-}
-
-static void pack_z(msgpack_packer *pk, int ok, double z)
-{
-	if (!ok || isinf(z))
-		msgpack_pack_nil(pk);
-	else
-		cf_pack_f64(pk, cf_round4(z));
-}
-
-/* Whether tick i is an anomaly; its z-scores in z, ok, and the largest |z| in *max. */
-static int score(const struct scoring *sc, size_t i, double *z, int *ok, double *max)
-{
-	int flagged = 0;
-
-	*max = 0;
-	for (int s = 0; s < NR_SERIES; s++) {
-		z[s] = 0;
-		ok[s] = zscore(sc, i, s, &z[s]);
-		if (ok[s] && fabs(z[s]) > sc->threshold)
-			flagged = 1;
-		if (ok[s] && fabs(z[s]) > *max)
-			*max = fabs(z[s]);
-	}
-	return flagged;
+	cf_anomaly_score(merged_at, sc->t, i, sc->window, sc->threshold, z);
+	return z->flagged;
 }
 
 static void pack_atick(msgpack_packer *pk, const struct scoring *sc, size_t i)
 {
 	const struct atick *t = &sc->t[i];
-	double z[NR_SERIES], max;
-	int ok[NR_SERIES], flagged = score(sc, i, z, ok, &max);
+	struct cf_own_z z;
 
+	score(sc, i, &z);
 	msgpack_pack_map(pk, 3 + NR_SERIES + 3);
-	cf_pack_kv_bool(pk, "anomaly", flagged);
-	for (int s = 0; s < NR_SERIES; s++)
-		cf_pack_kv_u64(pk, series_names[s], t->v[s]);
-	cf_pack_str(pk, "max_abs_z");
-	pack_z(pk, 1, max);
+	cf_anomaly_pack_tick_head(pk, t->v, &z);
 	cf_pack_str(pk, "language_names");
 	msgpack_pack_array(pk, t->v[S_LANGUAGES]);
 	for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
@@ -437,12 +398,7 @@ static void pack_atick(msgpack_packer *pk, const struct scoring *sc, size_t i)
 	for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
 		cf_pack_u64(pk, t->who[k]);
 	cf_pack_kv_u64(pk, "tick", t->tick);
-	cf_pack_str(pk, "z");
-	msgpack_pack_map(pk, NR_SERIES);
-	for (int s = 0; s < NR_SERIES; s++) {
-		cf_pack_str(pk, series_names[s]);
-		pack_z(pk, ok[s], z[s]);
-	}
+	cf_anomaly_pack_tick_z(pk, &z);
 }
 
 /* Every input's --anomaly-window and --anomaly-threshold must be the first's. */
@@ -485,17 +441,15 @@ void mg_merge_anomaly(const struct mg_ctx *c, msgpack_packer *pk)
 	}
 	sc.t = t;
 	for (size_t i = 0; i < nr; i++) {
-		double z[NR_SERIES], max;
-		int ok[NR_SERIES];
-		anomalies += score(&sc, i, z, ok, &max);
+		struct cf_own_z z;
+		anomalies += score(&sc, i, &z);
 	}
 	msgpack_pack_map(pk, 8);
 	cf_pack_str(pk, "anomalies");
 	msgpack_pack_array(pk, anomalies);
 	for (size_t i = 0; i < nr; i++) {
-		double z[NR_SERIES], max;
-		int ok[NR_SERIES];
-		if (score(&sc, i, z, ok, &max))
+		struct cf_own_z z;
+		if (score(&sc, i, &z))
 			cf_pack_u64(pk, t[i].tick);
 	}
 	cf_pack_kv_u64(pk, "commits", mg_sum_u64(c, "commits"));

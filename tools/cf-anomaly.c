@@ -42,10 +42,9 @@ static const char usage[] =
 "      --resume FILE          start from a saved state\n"
 "  -h, --help                 show this help\n";
 
-enum { S_CHURN, S_FILES, S_LANGUAGES, S_AUTHORS, NR_SERIES };
-
-static const char *const series_names[NR_SERIES] = {
-	"churn", "files", "languages", "authors",
+enum {
+	S_CHURN = CF_AN_CHURN, S_FILES = CF_AN_FILES, S_LANGUAGES = CF_AN_LANGUAGES,
+	S_AUTHORS = CF_AN_AUTHORS, NR_SERIES = CF_AN_OWN
 };
 
 struct tick_a {
@@ -121,37 +120,14 @@ static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
 	}
 }
 
-struct own_series {
-	const struct anomaly *an;
-	int s;
-};
-
-static double own_at(const void *series, size_t k)
+static uint64_t own_at(const void *ticks, size_t k, int s)
 {
-	const struct own_series *o = series;
-
-	return (double)o->an->ticks[k].v[o->s];
+	return ((const struct tick_a *)ticks)[k].v[s];
 }
 
-/* The z-score of tick i in series s (cf_zscore). */
-static int zscore(const struct anomaly *an, size_t i, int s, double *z)
+static void score(const struct anomaly *an, size_t i, struct cf_own_z *z)
 {
-	struct own_series o = { an, s };
-
-	return cf_zscore(own_at, &o, i, an->window, z);
-}
-
-static double round4(double v)
-{
-	return round(v * 10000) / 10000;
-}
-
-static void pack_z(msgpack_packer *pk, int ok, double z)
-{
-	if (!ok || isinf(z))
-		msgpack_pack_nil(pk);
-	else
-		cf_pack_f64(pk, round4(z));
+	cf_anomaly_score(own_at, an->ticks, i, an->window, an->threshold, z);
 }
 
 static int cmp_u64(const void *a_, const void *b_)
@@ -193,41 +169,22 @@ static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
 		      const uint32_t *person_index)
 {
 	const struct tick_a *t = &an->ticks[i];
-	double z[NR_SERIES], max = 0;
-	int ok[NR_SERIES], flagged = 0;
+	struct cf_own_z z;
 
-	for (int s = 0; s < NR_SERIES; s++) {
-		z[s] = 0;
-		ok[s] = zscore(an, i, s, &z[s]);
-		if (ok[s] && fabs(z[s]) > an->threshold)
-			flagged = 1;
-		if (ok[s] && fabs(z[s]) > max)
-			max = fabs(z[s]);
-	}
+	score(an, i, &z);
 	msgpack_pack_map(pk, 3 + NR_SERIES + 3);
-	cf_pack_kv_bool(pk, "anomaly", flagged);
-	for (int s = 0; s < NR_SERIES; s++)
-		cf_pack_kv_u64(pk, series_names[s], t->v[s]);
-	cf_pack_str(pk, "max_abs_z");
-	pack_z(pk, 1, max);
+	cf_anomaly_pack_tick_head(pk, t->v, &z);
 	pack_sets(pk, t, person_index);
 	cf_pack_kv_u64(pk, "tick", t->tick);
-	cf_pack_str(pk, "z");
-	msgpack_pack_map(pk, NR_SERIES);
-	for (int s = 0; s < NR_SERIES; s++) {
-		cf_pack_str(pk, series_names[s]);
-		pack_z(pk, ok[s], z[s]);
-	}
+	cf_anomaly_pack_tick_z(pk, &z);
 }
 
 static int is_anomaly(const struct anomaly *an, size_t i)
 {
-	for (int s = 0; s < NR_SERIES; s++) {
-		double z;
-		if (zscore(an, i, s, &z) && fabs(z) > an->threshold)
-			return 1;
-	}
-	return 0;
+	struct cf_own_z z;
+
+	score(an, i, &z);
+	return z.flagged;
 }
 
 static void pack_own(msgpack_packer *pk, struct cf_fs_analyzer *a)

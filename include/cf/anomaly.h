@@ -62,4 +62,32 @@ void cf_anomaly_record(struct cf_buf *out, const msgpack_object *record,
 typedef double (*cf_series_at)(const void *series, size_t k);
 int cf_zscore(cf_series_at at, const void *series, size_t i, uint64_t window, double *z);
 
+/* cf-anomaly's own series, in the order of its result's keys. */
+enum { CF_AN_CHURN, CF_AN_FILES, CF_AN_LANGUAGES, CF_AN_AUTHORS, CF_AN_OWN };
+extern const char *const cf_anomaly_own_names[CF_AN_OWN];
+
+/* One tick scored in the own series, each against the window ticks before it. */
+struct cf_own_z {
+	double z[CF_AN_OWN];
+	int ok[CF_AN_OWN];	/* enough ticks before it to score */
+	double max;		/* the largest |z| scored */
+	int flagged;		/* some |z| above the threshold: an anomaly */
+};
+
+/* Value k of own series s of the caller's ticks. */
+typedef uint64_t (*cf_own_at)(const void *ticks, size_t k, int s);
+void cf_anomaly_score(cf_own_at at, const void *ticks, size_t i, uint64_t window,
+		      double threshold, struct cf_own_z *out);
+
+/* A z-score as the results hold it: 4 decimals, nil when not scored or infinite. */
+void cf_anomaly_pack_z(msgpack_packer *pk, int ok, double z);
+
+/*
+ * The parts of a tick entry that do not depend on how its people and
+ * languages are kept: "anomaly", the own values and "max_abs_z" (head),
+ * and the "z" map (tail).
+ */
+void cf_anomaly_pack_tick_head(msgpack_packer *pk, const uint64_t *v, const struct cf_own_z *z);
+void cf_anomaly_pack_tick_z(msgpack_packer *pk, const struct cf_own_z *z);
+
 #endif
