@@ -177,6 +177,44 @@ actual_changes() {
 	assert_output --partial "blob records:"
 }
 
+@test "cf-blobload: --batch-bytes ends batches between changes, the stream unchanged" {
+	cf-blobload --commit-batch-size 1 --blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td" \
+		>"$BATS_TEST_TMPDIR/whole"
+	# One batch per commit, the last with the scope record.
+	run --separate-stderr cf-blobload -v --commit-batch-size 1 --blob-arena-size 0 \
+		"$FIX/blobs" <"$FIX/blobs.td"
+	assert_equal "${stderr%%$'\n'*}" "cf-blobload: 3 commits, 14 changes in 3 batches"
+	# A change counts twice its old side's size when an earlier batch read
+	# that side: with 1 byte, a batch ends after commit two's big.txt,
+	# nonl.txt and text.txt, and commit three's empty.txt and text.txt
+	# (bin.dat is binary, empty.txt was empty, nonl.txt deleted); the next
+	# commit joins the batch a change ended, and the scope record comes last.
+	run --separate-stderr cf-blobload -v --commit-batch-size 1 --batch-bytes 1 \
+		--blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td"
+	assert_success
+	assert_equal "${stderr%%$'\n'*}" "cf-blobload: 3 commits, 14 changes in 7 batches"
+	# 10 bytes: big.txt (2 x 13,893), then nonl.txt and text.txt together
+	# (6 + 12), then commit three's empty.txt and text.txt (8 + 16).
+	run --separate-stderr cf-blobload -v --commit-batch-size 1 --batch-bytes 10 \
+		--blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td"
+	assert_equal "${stderr%%$'\n'*}" "cf-blobload: 3 commits, 14 changes in 5 batches"
+	for n in 1 10; do
+		cf-blobload --commit-batch-size 1 --batch-bytes $n --blob-arena-size 0 "$FIX/blobs" \
+			<"$FIX/blobs.td" | cmp - "$BATS_TEST_TMPDIR/whole"
+	done
+	run cf-blobload --batch-bytes 12XB "$FIX/blobs"
+	assert_failure 2
+	assert_output --partial "--batch-bytes: "
+}
+
+@test "cf-blobload: -v says where the memory was when the stage was largest" {
+	# One thread, one batch, sampled before anything is cached; the objects
+	# are loose, so no delta base is kept.
+	run bash -c "cf-blobload -v -j 1 --blob-arena-size 0 '$FIX/blobs' <'$FIX/blobs.td' >/dev/null"
+	assert_success
+	assert_line --regexp "^cf-blobload: memory at the largest: [0-9.]+ MiB resident; blob cache 0 B, delta caches 0 B, batch slabs 1 MiB; malloc: [0-9.]+ MiB in use of [0-9.]+ MiB taken$"
+}
+
 @test "cf-blobload: --max-blob-size makes larger blobs binary and unread" {
 	cf-blobload --max-blob-size 10kB --blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td" |
 		actual_changes >"$BATS_TEST_TMPDIR/got"
