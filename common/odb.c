@@ -55,13 +55,6 @@
  */
 #define TRIM_BYTES (8u << 20)
 #define FAULT_AROUND (64u << 10)
-/*
- * An index lookup touches a few pages of the index, which stay mapped
- * too: git/git's index is 24 MB, and looking up every blob and tree of the
- * history would make it all resident in each stage.  Each lookup is
- * charged this much towards the next trim.
- */
-#define LOOKUP_BYTES (16u << 10)
 
 enum { OBJ_OFS_DELTA = 6, OBJ_REF_DELTA = 7 };
 
@@ -355,7 +348,6 @@ static int find_packed(struct cf_odb *odb, const struct cf_oid *oid, uint32_t *p
 
 	if (!odb->nr_packs)
 		return 0;
-	odb->touched += LOOKUP_BYTES;
 	if (pack_find(&odb->packs[odb->last_pack], oid, &pos)) {
 		*pack = odb->last_pack;
 		*off = pack_offset(&odb->packs[*pack], pos);

@@ -21,17 +21,19 @@ struct cf_slab {
 	size_t nr, alloc;
 	size_t cur;		/* the chunk allocations come from */
 	size_t bytes;		/* of all chunks */
+	size_t recent;		/* chunks recent batches used, decaying */
 };
 
-#define CF_SLAB_INIT { NULL, 0, 0, 0, 0 }
+#define CF_SLAB_INIT { NULL, 0, 0, 0, 0, 0 }
 
 /* len bytes and a NUL after them (so len + 1 in all), never NULL. */
 char *cf_slab_alloc(struct cf_slab *s, size_t len);
 /* Copies len bytes into the slab and adds a NUL. */
 char *cf_slab_dup(struct cf_slab *s, const void *data, size_t len);
 /*
- * Forgets every allocation.  Chunks of the standard size are kept for
- * reuse; larger ones, made for one large blob, are freed.
+ * Forgets every allocation.  As many chunks of the standard size as recent
+ * batches used are kept for reuse; the others, and those made for one
+ * large blob, are freed.
  */
 void cf_slab_reset(struct cf_slab *s);
 void cf_slab_release(struct cf_slab *s);
