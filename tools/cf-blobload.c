@@ -796,13 +796,16 @@ static void stop_workers(struct stage *st)
 
 static void report_peak(const struct peak *p)
 {
-	char b[6][32];
+	char b[6][32], m[96] = "";
 
+	/* Another allocator (a sanitizer's) tells glibc's counters nothing. */
+	if (p->taken)
+		snprintf(m, sizeof(m), "; malloc: %s in use of %s taken",
+			 cf_size_str(p->in_use, b[4]), cf_size_str(p->taken, b[5]));
 	cf_note("memory at the largest: %s resident; blob cache %s, delta caches %s, "
-		"batch slabs %s; malloc: %s in use of %s taken",
+		"batch slabs %s%s",
 		cf_size_str(p->resident, b[0]), cf_size_str(p->cache, b[1]),
-		cf_size_str(p->delta, b[2]), cf_size_str(p->batch, b[3]),
-		cf_size_str(p->in_use, b[4]), cf_size_str(p->taken, b[5]));
+		cf_size_str(p->delta, b[2]), cf_size_str(p->batch, b[3]), m);
 }
 
 static void report(const struct stage *st)
