@@ -169,6 +169,34 @@ actual_changes() {
 	[ "$(grep -c '^ring ' <<<"$output")" -eq 6 ]
 }
 
+@test "cf-blobload: a blob larger than a slab chunk, and a batch of many chunks, keep git's bytes" {
+	local repo=$BATS_TEST_TMPDIR/slabs oid hex n=0
+	git_init "$repo"
+	(
+	cd "$repo" || exit 1
+	seq 1 200000 >big.txt
+	for i in $(seq 1 12); do seq "$i" 30000 >"f$i.txt"; done
+	git add -A . && commit_at "2023-01-01 10:00:00 +0000" A a@x one || exit 1
+	for f in *.txt; do echo more >>"$f"; done
+	git add -A . && commit_at "2023-01-02 10:00:00 +0000" A a@x two || exit 1
+	)
+	cf-revlist "$repo" | cf-treediff "$repo" >"$BATS_TEST_TMPDIR/td"
+	cf-blobload -v -j 1 --blob-arena-size 0 "$repo" <"$BATS_TEST_TMPDIR/td" \
+		2>"$BATS_TEST_TMPDIR/err" |
+		cf-dump -t blob | jq -r '"\(.oid) \(.data)"' >"$BATS_TEST_TMPDIR/blobs"
+	while read -r oid hex; do
+		[ "$(xxd -r -p <<<"$hex" | git -C "$repo" hash-object --stdin)" = "$oid" ]
+		n=$((n + 1))
+	done <"$BATS_TEST_TMPDIR/blobs"
+	assert_equal "$n" 26
+	# One batch of 26 blobs: the two versions of big.txt (1,288,895 and
+	# 1,288,900 bytes) in a chunk of their own each, the 24 others (about
+	# 169 KB each, six to a 1 MiB chunk) in five chunks, as a chunk is left
+	# behind when a large blob comes between.
+	run grep -c "batch slabs 7.5 MiB" "$BATS_TEST_TMPDIR/err"
+	assert_output 1
+}
+
 @test "cf-blobload: -v reports blobs read and the cache" {
 	run bash -c "cf-blobload -v --blob-arena-size 0 '$FIX/hist' <'$FIX/hist.td' >/dev/null"
 	assert_success
