@@ -715,8 +715,6 @@ static void write_barrier(struct emitter *e, const struct graph *g, uint32_t i,
 	cf_pack_kv_u64(pk, "commits", done);
 	cf_pack_kv_oid(pk, "last", &g->nodes[i].oid);
 	cf_writer_end(&e->w);
-	/* The driver learns that a chunk is done from the barrier: send it now. */
-	cf_writer_flush(&e->w);
 }
 
 /*
@@ -765,11 +763,14 @@ static void write_all(struct walk *w, const struct options *opt, const char *ran
 			next_tick(&e, w->g->nodes[w->list[j]].date);
 		else
 			write_commit(&e, w->g, w->list[j], j);
+		/* The driver learns that a chunk is done from the barrier: send it now. */
 		if (opt->chunk_size && j >= opt->resume_after && done < w->nr &&
-		    !(done % opt->chunk_size))
+		    !(done % opt->chunk_size)) {
 			write_barrier(&e, w->g, w->list[j], done, opt->chunk_size);
-		if (e.w.buf.len >= RENDER_AHEAD)
 			write_out(&e, w->g);
+		} else if (e.w.buf.len >= RENDER_AHEAD) {
+			write_out(&e, w->g);
+		}
 	}
 	write_out(&e, w->g);
 	cf_writer_release(&e.w);
