@@ -29,6 +29,8 @@ void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu)
 	k->diff_cache_size = 10000;
 	k->blob_arena_size = 4ull << 20;
 	k->delta_cache_size = 0;
+	k->batch_bytes = 0;
+	k->tree_cache_size = 0;
 	for (int i = 0; i < CF_NR_KNOBS; i++)
 		k->src[i] = CF_KNOB_DEFAULT;
 }
@@ -50,7 +52,7 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 {
 	uint64_t caches = budget / 100 * 60;
 	uint64_t workers_share = budget / 100 * 30;
-	uint64_t threads_share, per_thread;
+	uint64_t fixed, threads_share, per_thread;
 
 	if (budget < CF_BUDGET_MIN)
 		return -1;
@@ -59,13 +61,16 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 	set(k, CF_KNOB_DIFF_CACHE_SIZE, &k->diff_cache_size,
 	    clamp(caches / 100 * 35 / CF_DIFF_ENTRY_COST, 100, 1000000));
 	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size,
-	    clamp(workers_share / 8, 4ull << 20, 64ull << 20));
+	    clamp(workers_share / 16, 4ull << 20, 64ull << 20));
+	k->batch_bytes = clamp(workers_share / 8, 4ull << 20, 256ull << 20);
+	k->tree_cache_size = clamp(budget / 32, CF_TREE_CACHE_MIN, CF_TREE_CACHE_MAX);
 	/* An arena given by flag may take the whole share: one thread then. */
-	threads_share = workers_share > k->blob_arena_size ? workers_share - k->blob_arena_size : 0;
+	fixed = k->blob_arena_size + k->batch_bytes + CF_WORKER_MAPPED;
+	threads_share = workers_share > fixed ? workers_share - fixed : 0;
 	set(k, CF_KNOB_WORKERS, &k->workers, clamp(threads_share / CF_WORKER_COST, 1, 16));
 	set(k, CF_KNOB_BUFFER_SIZE, &k->buffer_size, 2 * k->workers);
 	per_thread = threads_share / k->workers;
-	k->delta_cache_size = clamp(per_thread > CF_WORKER_MAPPED ? per_thread - CF_WORKER_MAPPED : 0,
+	k->delta_cache_size = clamp(per_thread > CF_THREAD_OVERHEAD ? per_thread - CF_THREAD_OVERHEAD : 0,
 				    CF_DELTA_MIN, CF_DELTA_MAX);
 	return 0;
 }
@@ -73,7 +78,8 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 uint64_t cf_knobs_cost(const struct cf_knobs *k)
 {
 	return k->blob_cache_size + k->diff_cache_size * CF_DIFF_ENTRY_COST +
-	       k->workers * CF_WORKER_COST + k->blob_arena_size +
+	       k->workers * CF_WORKER_COST + k->blob_arena_size + k->batch_bytes +
+	       CF_WORKER_MAPPED + k->tree_cache_size + CF_RENDER_AHEAD +
 	       k->buffer_size * (64ull << 10) * 8;
 }
 

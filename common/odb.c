@@ -108,6 +108,7 @@ struct cf_odb {
 	struct cf_buf scratch;
 	z_stream z;
 	uint64_t touched;		/* pack bytes mapped in since the last trim */
+	int borrowed;			/* objdirs and packs belong to another handle */
 };
 
 /* Where an object lives: in a pack, or loose in objdirs[objdir]. */
@@ -1113,9 +1114,25 @@ static void objects_dir(struct cf_buf *out, const char *gitdir)
 	cf_buf_release(&common);
 }
 
-struct cf_odb *cf_odb_open(const char *gitdir, size_t delta_cache)
+/* A handle with its own caches and zlib stream, and no object directories yet. */
+static struct cf_odb *new_handle(size_t delta_cache, const char *what)
 {
 	struct cf_odb *odb = xcalloc(1, sizeof(*odb));
+
+	if (inflateInit(&odb->z) != Z_OK) {
+		error("cannot initialise zlib for %s", what);
+		free(odb);
+		return NULL;
+	}
+	odb->cache_budget = delta_cache ? delta_cache : DEFAULT_CACHE;
+	cf_buf_init(&odb->delta, 0);
+	cf_buf_init(&odb->scratch, 0);
+	return odb;
+}
+
+struct cf_odb *cf_odb_open(const char *gitdir, size_t delta_cache)
+{
+	struct cf_odb *odb;
 	struct cf_buf dir = CF_BUF_INIT;
 	struct stat st;
 
@@ -1126,20 +1143,26 @@ struct cf_odb *cf_odb_open(const char *gitdir, size_t delta_cache)
 		else
 			error("object directory %s is not a directory", dir.buf);
 		cf_buf_release(&dir);
-		free(odb);
 		return NULL;
 	}
-	if (inflateInit(&odb->z) != Z_OK) {
-		error("cannot initialise zlib for %s", dir.buf);
-		cf_buf_release(&dir);
-		free(odb);
-		return NULL;
-	}
-	odb->cache_budget = delta_cache ? delta_cache : DEFAULT_CACHE;
-	cf_buf_init(&odb->delta, 0);
-	cf_buf_init(&odb->scratch, 0);
-	add_objdir(odb, dir.buf, 0);
+	odb = new_handle(delta_cache, dir.buf);
+	if (odb)
+		add_objdir(odb, dir.buf, 0);
 	cf_buf_release(&dir);
+	return odb;
+}
+
+struct cf_odb *cf_odb_share(const struct cf_odb *src, size_t delta_cache)
+{
+	struct cf_odb *odb = new_handle(delta_cache, "another reader");
+
+	if (!odb)
+		return NULL;
+	odb->objdirs = src->objdirs;
+	odb->nr_objdirs = src->nr_objdirs;
+	odb->packs = src->packs;
+	odb->nr_packs = src->nr_packs;
+	odb->borrowed = 1;
 	return odb;
 }
 
@@ -1150,15 +1173,19 @@ void cf_odb_free(struct cf_odb *odb)
 	while (odb->lru_tail)
 		cache_unlink(odb, odb->lru_tail);
 	free(odb->buckets);
+	if (odb->borrowed)
+		odb->nr_packs = odb->nr_objdirs = 0;
 	for (size_t i = 0; i < odb->nr_packs; i++) {
 		munmap((void *)odb->packs[i].idx, odb->packs[i].idx_size);
 		munmap((void *)odb->packs[i].data, odb->packs[i].size);
 		free(odb->packs[i].path);
 	}
-	free(odb->packs);
 	for (size_t i = 0; i < odb->nr_objdirs; i++)
 		free(odb->objdirs[i]);
-	free(odb->objdirs);
+	if (!odb->borrowed) {
+		free(odb->packs);
+		free(odb->objdirs);
+	}
 	free(odb->steps);
 	cf_buf_release(&odb->delta);
 	cf_buf_release(&odb->scratch);
@@ -1232,6 +1259,11 @@ int cf_odb_read_header(struct cf_odb *odb, const struct cf_oid *oid,
 	if (!loc.packed)
 		return read_loose(odb, loc.objdir, oid, type, size, NULL);
 	return packed_header(odb, oid, loc.pack, loc.off, type, size);
+}
+
+size_t cf_odb_cache_bytes(const struct cf_odb *odb)
+{
+	return odb->cache_bytes;
 }
 
 uint64_t cf_odb_locality(struct cf_odb *odb, const struct cf_oid *oid)

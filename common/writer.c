@@ -71,7 +71,7 @@ msgpack_packer *cf_writer_begin(struct cf_writer *w, const char *type,
 void cf_writer_end(struct cf_writer *w)
 {
 	w->records++;
-	if (w->unbuffered || w->buf.len >= FLUSH_AT)
+	if (w->unbuffered || (w->buf.len >= FLUSH_AT && !w->hold))
 		cf_writer_flush(w);
 }
 

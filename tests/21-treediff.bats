@@ -182,3 +182,19 @@ git_changes() {
 	assert_failure 1
 	assert_output "cf-treediff: fatal: not a git repository: '$BATS_TEST_TMPDIR'"
 }
+
+@test "--delta-cache-size: the smallest cache gives the same changes; outside 1MiB-1TiB is refused" {
+	git clone -q --bare "$FIX/hist" "$BATS_TEST_TMPDIR/packed"
+	git -C "$BATS_TEST_TMPDIR/packed" repack -adfq --depth=50
+	cf-revlist "$BATS_TEST_TMPDIR/packed" >"$BATS_TEST_TMPDIR/rev"
+	cf-treediff "$BATS_TEST_TMPDIR/packed" <"$BATS_TEST_TMPDIR/rev" >"$BATS_TEST_TMPDIR/default"
+	cf-treediff --delta-cache-size 1MiB "$BATS_TEST_TMPDIR/packed" <"$BATS_TEST_TMPDIR/rev" |
+		cmp - "$BATS_TEST_TMPDIR/default"
+	run cf-dump -t change <"$BATS_TEST_TMPDIR/default"
+	assert_equal "${#lines[@]}" 112
+	for bad in 1023KiB 2TiB; do
+		run cf-treediff --delta-cache-size "$bad" "$FIX/hist"
+		assert_failure 2
+		assert_line --index 0 "cf-treediff: usage: --delta-cache-size: between 1MiB and 1TiB"
+	done
+}

@@ -9,7 +9,9 @@
  * then written out in stream order.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "cf/record.h"
 #include "cf/repo.h"
 #include "cf/size.h"
+#include "cf/slab.h"
 #include "cf/tool.h"
 #include "cf/usage.h"
 #include "cf/writer.h"
@@ -29,7 +32,8 @@
 static const char usage[] =
 "usage: cf-blobload [-v] [-j N] [--commit-batch-size N] [--blob-cache-size SIZE]\n"
 "                   [--blob-arena-size SIZE] [--delta-cache-size SIZE]\n"
-"                   [--max-blob-size SIZE] [--blobs=modified|all] REPO\n"
+"                   [--max-blob-size SIZE] [--batch-bytes SIZE]\n"
+"                   [--blobs=modified|all] REPO\n"
 "\n"
 "Adds blob sizes, line counts and binary flags to change records, and the old\n"
 "and new bytes of each modified text file as blob records before its change.\n"
@@ -42,6 +46,8 @@ static const char usage[] =
 "      --delta-cache-size SIZE delta bases each thread keeps (default 48MiB)\n"
 "      --max-blob-size SIZE    larger blobs count as binary and are not read\n"
 "                              (default 0: no limit)\n"
+"      --batch-bytes SIZE      end a batch early once the text its changes send\n"
+"                              is expected to reach SIZE (default 0: no limit)\n"
 "      --blobs=all             also send the new bytes of added text files\n"
 "  -v, --verbose               report blobs read, cache hits and bytes on stderr\n"
 "  -h, --help                  show this help\n";
@@ -64,7 +70,7 @@ struct want {
 	unsigned over:1;	/* over --max-blob-size, not read */
 	enum cf_obj_type type;
 	struct cf_blobinfo info;
-	char *data;
+	char *data;		/* in its reader's slab */
 	size_t len;
 };
 
@@ -86,6 +92,13 @@ struct item {
 	struct side old, new;
 };
 
+/* Where the memory was when the stage was largest (-v). */
+struct peak {
+	uint64_t resident;
+	uint64_t cache, delta, batch;	/* bytes held by each */
+	uint64_t in_use, taken;		/* malloc's, 0 where unknown */
+};
+
 struct stats {
 	uint64_t commits, changes, batches;
 	uint64_t reads, read_bytes;	/* blobs read from the repository */
@@ -96,6 +109,7 @@ struct stats {
 	uint64_t over;			/* blobs over --max-blob-size */
 	uint64_t arena_blobs, inline_blobs, blob_bytes;
 	uint64_t beside;		/* inline: would not fit beside its old side */
+	struct peak peak;
 };
 
 struct fate;
@@ -105,6 +119,7 @@ struct worker {
 	struct stage *st;
 	struct cf_odb *odb;
 	struct cf_buf scratch;
+	struct cf_slab slab;	/* the bytes of its wants, until the batch ends */
 	size_t first, end;	/* the slice of wants it reads */
 };
 
@@ -115,6 +130,8 @@ struct stage {
 	struct cf_blobcache cache;
 	struct cf_arena *arena;
 	uint64_t arena_size, max_blob;
+	uint64_t batch_bytes;		/* --batch-bytes, 0: none */
+	uint64_t expected;		/* the batch's text bytes, as far as known */
 	int all_blobs;			/* --blobs=all: added files' bytes too */
 	uint64_t too_large;		/* changes with a blob over max_blob */
 	int seen_stream;
@@ -164,6 +181,36 @@ static int is_own_key(const msgpack_object *k)
 		if (k->via.str.size == strlen(keys[i]) &&
 		    !memcmp(k->via.str.ptr, keys[i], k->via.str.size))
 			return 1;
+	return 0;
+}
+
+/* A modification, or a rename with edits: both blobs go to cf-diff. */
+static int pairs_blobs(const struct item *it)
+{
+	return it->status == 'M' ||
+	       (it->status == 'R' && cf_oid_cmp(&it->old.oid, &it->new.oid));
+}
+
+/*
+ * The text bytes a change will send, for --batch-bytes: twice its old
+ * side's size when that is known from an earlier batch (a modification
+ * rarely changes a file's size much), an added file's size likewise;
+ * unknown sizes count nothing.  A batch's blobs are all held until it is
+ * written out, so this bounds the batch's memory, not exactly but for the
+ * typical history.
+ */
+static uint64_t expected_bytes(const struct stage *st, const struct item *it)
+{
+	const struct cf_blobinfo *info;
+
+	if (pairs_blobs(it)) {
+		info = cf_blobinfo_get(&st->infos, &it->old.oid);
+		return info && !info->binary ? 2 * info->size : 0;
+	}
+	if (st->all_blobs && it->status == 'A') {
+		info = cf_blobinfo_get(&st->infos, &it->new.oid);
+		return info && !info->binary ? info->size : 0;
+	}
 	return 0;
 }
 
@@ -218,6 +265,7 @@ static void add_change(struct stage *st, const struct cf_record *rec)
 	}
 	it->len = st->buf.len - it->off;
 	st->stats.changes++;
+	st->expected += expected_bytes(st, it);
 }
 
 /* Returns the index of the batch's read of oid, adding it if new. */
@@ -280,13 +328,6 @@ static int known_binary(struct stage *st, const struct cf_oid *oid)
 	return info && info->binary;
 }
 
-/* A modification, or a rename with edits: both blobs go to cf-diff. */
-static int pairs_blobs(const struct item *it)
-{
-	return it->status == 'M' ||
-	       (it->status == 'R' && cf_oid_cmp(&it->old.oid, &it->new.oid));
-}
-
 /* Decides what each change needs: numbers only, or bytes too. */
 static void plan(struct stage *st)
 {
@@ -316,9 +357,10 @@ static void plan(struct stage *st)
 	}
 }
 
-static void read_one(struct stage *st, struct cf_odb *odb, struct cf_buf *scratch,
-		     struct want *w)
+static void read_one(struct stage *st, struct worker *wk, struct want *w)
 {
+	struct cf_odb *odb = wk->odb;
+	struct cf_buf *scratch = &wk->scratch;
 	size_t size;
 
 	if (st->max_blob) {
@@ -340,8 +382,10 @@ static void read_one(struct stage *st, struct cf_odb *odb, struct cf_buf *scratc
 	w->info.size = scratch->len;
 	w->info.lines = cf_count_lines(scratch->buf, scratch->len);
 	w->info.binary = cf_is_binary(scratch->buf, scratch->len);
-	if (w->keep && !w->info.binary)
-		w->data = cf_buf_detach(scratch, &w->len);
+	if (w->keep && !w->info.binary) {
+		w->data = cf_slab_dup(&wk->slab, scratch->buf, scratch->len);
+		w->len = scratch->len;
+	}
 }
 
 static void read_slice(struct worker *wk)
@@ -349,7 +393,7 @@ static void read_slice(struct worker *wk)
 	struct stage *st = wk->st;
 
 	for (size_t i = wk->first; i < wk->end; i++)
-		read_one(st, wk->odb, &wk->scratch, &st->wants[st->order[i]]);
+		read_one(st, wk, &st->wants[st->order[i]]);
 }
 
 static void *worker_main(void *data)
@@ -638,15 +682,57 @@ static void finish_batch(struct stage *st)
 		st->stats.over += w->over;
 		cf_blobinfo_put(&st->infos, &w->oid, &w->info);
 		if (w->data && w->cache && is_live(st, &w->oid))
-			cf_blobcache_put(&st->cache, &w->oid, w->data, w->len);
-		else
-			free(w->data);
+			cf_blobcache_put(&st->cache, &w->oid, xmemdupz(w->data, w->len), w->len);
 		w->data = NULL;
 	}
+	for (int i = 0; i < st->nr_workers; i++)
+		cf_slab_reset(&st->workers[i].slab);
 	st->nr_items = 0;
 	st->nr_wants = 0;
 	cf_buf_reset(&st->buf);
 	st->batch_commits = 0;
+	st->expected = 0;
+}
+
+static uint64_t resident_bytes(void)
+{
+	unsigned long long size, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * With -v, after a batch's blobs are read (when it holds the most): if the
+ * stage is larger than ever, what holds its memory.  The batch's bytes are
+ * those of the slabs its blobs were read into.
+ */
+static void sample_memory(struct stage *st)
+{
+	uint64_t resident = resident_bytes();
+	struct peak *p = &st->stats.peak;
+
+	if (resident <= p->resident)
+		return;
+	memset(p, 0, sizeof(*p));
+	p->resident = resident;
+	p->cache = st->cache.bytes;
+	for (int i = 0; i < st->nr_workers; i++) {
+		p->delta += cf_odb_cache_bytes(st->workers[i].odb);
+		p->batch += st->workers[i].slab.bytes;
+	}
+#ifdef __GLIBC__
+	{
+		struct mallinfo2 mi = mallinfo2();
+		p->in_use = mi.uordblks + mi.hblkhd;
+		p->taken = mi.arena + mi.hblkhd;
+	}
+#endif
 }
 
 static void process_batch(struct stage *st)
@@ -657,6 +743,8 @@ static void process_batch(struct stage *st)
 	plan(st);
 	if (st->nr_wants)
 		read_wants(st);
+	if (st->verbose)
+		sample_memory(st);
 	for (size_t i = 0; i < st->nr_items; i++) {
 		const struct item *it = &st->items[i];
 
@@ -679,7 +767,8 @@ static void start_workers(struct stage *st, const char *gitdir, int n, uint64_t 
 		struct worker *wk = &st->workers[i];
 
 		wk->st = st;
-		wk->odb = cf_odb_open(gitdir, (size_t)delta_cache);
+		wk->odb = i ? cf_odb_share(st->workers[0].odb, (size_t)delta_cache)
+			    : cf_odb_open(gitdir, (size_t)delta_cache);
 		if (!wk->odb)
 			die("cannot read the objects of '%s'", gitdir);
 		/* Worker 0 is the main thread itself. */
@@ -694,13 +783,29 @@ static void stop_workers(struct stage *st)
 	st->quit = 1;
 	pthread_cond_broadcast(&st->go);
 	pthread_mutex_unlock(&st->mu);
-	for (int i = 0; i < st->nr_workers; i++) {
+	/* The other handles borrow worker 0's mappings: it goes last. */
+	for (int i = st->nr_workers - 1; i >= 0; i--) {
 		if (i)
 			pthread_join(st->workers[i].thread, NULL);
 		cf_odb_free(st->workers[i].odb);
 		cf_buf_release(&st->workers[i].scratch);
+		cf_slab_release(&st->workers[i].slab);
 	}
 	free(st->workers);
+}
+
+static void report_peak(const struct peak *p)
+{
+	char b[6][32], m[96] = "";
+
+	/* Another allocator (a sanitizer's) tells glibc's counters nothing. */
+	if (p->taken)
+		snprintf(m, sizeof(m), "; malloc: %s in use of %s taken",
+			 cf_size_str(p->in_use, b[4]), cf_size_str(p->taken, b[5]));
+	cf_note("memory at the largest: %s resident; blob cache %s, delta caches %s, "
+		"batch slabs %s%s",
+		cf_size_str(p->resident, b[0]), cf_size_str(p->cache, b[1]),
+		cf_size_str(p->delta, b[2]), cf_size_str(p->batch, b[3]), m);
 }
 
 static void report(const struct stage *st)
@@ -729,6 +834,7 @@ static void report(const struct stage *st)
 		"their old side), %s",
 		(unsigned long long)s->arena_blobs, (unsigned long long)s->inline_blobs,
 		(unsigned long long)s->beside, cf_size_str(s->blob_bytes, b1));
+	report_peak(&s->peak);
 }
 
 /* What --max-blob-size left unread, for cf-reduce to add up (cf-records(5)). */
@@ -756,6 +862,9 @@ static void run(struct stage *st, uint64_t batch_size)
 			add_raw(st, &rec);
 		} else if (cf_rec_is(&rec, CF_REC_CHANGE)) {
 			add_change(st, &rec);
+			/* A batch may end between two changes of a commit: records keep their order. */
+			if (st->batch_bytes && st->expected >= st->batch_bytes)
+				process_batch(st);
 		} else {
 			st->seen_stream |= cf_rec_is(&rec, CF_REC_STREAM);
 			add_raw(st, &rec);
@@ -773,7 +882,8 @@ static void run(struct stage *st, uint64_t batch_size)
 
 int cmd_main(int argc, char **argv)
 {
-	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_DELTA, OPT_MAX, OPT_BLOBS };
+	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_DELTA, OPT_MAX, OPT_BLOBS,
+	       OPT_BATCH_BYTES };
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
@@ -782,6 +892,7 @@ int cmd_main(int argc, char **argv)
 		{ "delta-cache-size", required_argument, NULL, OPT_DELTA },
 		{ "max-blob-size", required_argument, NULL, OPT_MAX },
 		{ "blobs", required_argument, NULL, OPT_BLOBS },
+		{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -813,6 +924,9 @@ int cmd_main(int argc, char **argv)
 			break;
 		case OPT_MAX:
 			st.max_blob = cf_opt_size("--max-blob-size", optarg);
+			break;
+		case OPT_BATCH_BYTES:
+			st.batch_bytes = cf_opt_size("--batch-bytes", optarg);
 			break;
 		case OPT_BLOBS:
 			if (strcmp(optarg, "all") && strcmp(optarg, "modified"))

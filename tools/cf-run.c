@@ -651,6 +651,8 @@ static void stage_args(struct stage *s, const struct options *o)
 		push_all(a, &o->fid.revlist);
 		revlist_args(a, o);
 	} else if (!strcmp(s->name, "cf-treediff")) {
+		if (k->tree_cache_size)
+			size_arg(a, "--delta-cache-size", k->tree_cache_size);
 		push_all(a, &o->fid.treediff);
 		push_operand(a, o->repo, &dashdash);
 	} else if (!strcmp(s->name, "cf-blobload")) {
@@ -661,6 +663,8 @@ static void stage_args(struct stage *s, const struct options *o)
 		size_arg(a, "--blob-arena-size", k->blob_arena_size);
 		if (k->delta_cache_size)
 			size_arg(a, "--delta-cache-size", k->delta_cache_size);
+		if (k->batch_bytes)
+			size_arg(a, "--batch-bytes", k->batch_bytes);
 		push_all(a, &o->fid.blobload);
 		if (nr_head > 4)
 			args_push(a, "--blobs=all");
@@ -854,6 +858,12 @@ static void print_knobs(const struct cf_knobs *k, uint64_t pipe_bytes,
 	if (k->delta_cache_size)
 		cf_note("delta-cache-size = %s (memory budget): per cf-blobload thread",
 			cf_size_str(k->delta_cache_size, b));
+	if (k->batch_bytes)
+		cf_note("batch-bytes = %s (memory budget): text a cf-blobload batch holds",
+			cf_size_str(k->batch_bytes, b));
+	if (k->tree_cache_size)
+		cf_note("tree-cache-size = %s (memory budget): cf-treediff's --delta-cache-size",
+			cf_size_str(k->tree_cache_size, b));
 }
 
 static uint64_t pipe_max_size(void)

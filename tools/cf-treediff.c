@@ -42,6 +42,8 @@ static const char usage[] =
 "      --exclude GLOB      leave out paths matching GLOB (repeatable)\n"
 "      --skip-vendored     leave out vendored, minified, lock and generated files\n"
 "      --languages LIST    only files of these languages (comma-separated)\n"
+"      --delta-cache-size SIZE  resolved trees kept for the delta chains of\n"
+"                          the next ones (default 16MiB)\n"
 "  -h, --help              show this help\n";
 
 struct change {
@@ -77,6 +79,7 @@ struct counts {
 
 struct treediff {
 	struct cf_odb *odb;
+	uint64_t delta_cache;	/* bytes, 0: the reader's default */
 	struct cf_writer w;
 	struct change_list changes;
 	struct cf_buf obj;	/* scratch for reading parent commits */
@@ -370,7 +373,7 @@ static void run(struct treediff *td)
 
 enum {
 	OPT_NO_RENAMES = 256, OPT_RENAME_LIMIT, OPT_INCLUDE, OPT_EXCLUDE,
-	OPT_SKIP_VENDORED, OPT_LANGUAGES,
+	OPT_SKIP_VENDORED, OPT_LANGUAGES, OPT_DELTA_CACHE,
 };
 
 static void parse_options(struct treediff *td, int argc, char **argv)
@@ -383,6 +386,7 @@ static void parse_options(struct treediff *td, int argc, char **argv)
 		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 		{ "skip-vendored", no_argument, NULL, OPT_SKIP_VENDORED },
 		{ "languages", required_argument, NULL, OPT_LANGUAGES },
+		{ "delta-cache-size", required_argument, NULL, OPT_DELTA_CACHE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -408,6 +412,11 @@ static void parse_options(struct treediff *td, int argc, char **argv)
 			if (cf_scope_languages(&td->scope, optarg, &bad) < 0)
 				usage_error("--languages: unknown language '%s'", bad);
 			break;
+		case OPT_DELTA_CACHE:
+			td->delta_cache = cf_opt_size("--delta-cache-size", optarg);
+			if (td->delta_cache < (1u << 20) || td->delta_cache > (1ull << 40))
+				usage_error("--delta-cache-size: between 1MiB and 1TiB");
+			break;
 		case 'h': cf_usage_exit(usage);
 		default: cf_usage_bad(usage);
 		}
@@ -427,7 +436,7 @@ int cmd_main(int argc, char **argv)
 	if (argc - optind != 1)
 		usage_error(optind < argc ? "too many arguments" : "missing REPO");
 	repo = cf_repo_open(argv[optind]);
-	td.odb = cf_odb_open(cf_repo_gitdir(repo), 0);
+	td.odb = cf_odb_open(cf_repo_gitdir(repo), (size_t)td.delta_cache);
 	if (!td.odb)
 		die("cannot read the objects of '%s'", argv[optind]);
 	cf_buf_init(&td.changes.paths, 4096);

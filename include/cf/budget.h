@@ -7,10 +7,11 @@
  *
  * The seed's model: of the budget, 60% goes to caches (blob cache and diff
  * cache), 30% to workers (their object-database handles and delta-base
- * caches) and the blob arena, 10% to buffers (the pipes between stages),
- * and 5% is kept as slack for the runtime; shares overlap the slack on
- * purpose, as in the seed, so the sum of the shares is an upper bound.
- * Budgets below 128 MiB are refused.
+ * caches), the blob arena and the batch of blobs cf-blobload holds, 10% to
+ * buffers (the pipes between stages, the records cf-revlist renders ahead,
+ * cf-treediff's tree cache), and 5% is kept as slack for the runtime;
+ * shares overlap the slack on purpose, as in the seed, so the sum of the
+ * shares is an upper bound.  Budgets below 128 MiB are refused.
  *
  * Everything here is plain data: no allocation, no ownership.
  */
@@ -35,11 +36,14 @@ struct cf_knobs {
 	uint64_t blob_arena_size;	/* bytes */
 	enum cf_knob_source src[6];	/* in the order of the fields above */
 	/*
-	 * Not a flag of cf-run: what a budget leaves each cf-blobload thread
-	 * for its delta-base cache once its mapped pack pages are counted
-	 * (0: the stage's own default).
+	 * Not flags of cf-run (0: the stage's own default): what a budget
+	 * leaves each cf-blobload thread for its delta-base cache once the
+	 * rest of its cost is counted, the text a cf-blobload batch may hold
+	 * (--batch-bytes), and cf-treediff's delta-base cache of trees.
 	 */
 	uint64_t delta_cache_size;
+	uint64_t batch_bytes;
+	uint64_t tree_cache_size;
 };
 
 enum cf_knob_index {
@@ -89,16 +93,31 @@ uint64_t cf_estimated_peak(const struct cf_knobs *k, uint64_t commits);
 int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commits);
 
 /*
- * Per-worker memory the model charges: object-database handle, delta cache
- * and the pack pages it has mapped (the reader unmaps them every
- * CF_WORKER_MAPPED bytes, cf/odb.h).  A thread's delta cache gets its share
- * less the mapped pages, at least CF_DELTA_MIN and at most CF_DELTA_MAX
- * (cf-blobload's default, which a larger budget does not raise).
+ * The workers' share pays first for the blob arena (a sixteenth of the
+ * share, 4 MiB to 64 MiB), the batch (an eighth, 4 MiB to 256 MiB) and the
+ * pack and index pages cf-blobload's threads keep mapped between trims
+ * (CF_WORKER_MAPPED: one mapping, which the threads share, cf/odb.h); the
+ * rest buys threads of CF_WORKER_COST.  A thread's delta cache is its part
+ * of the rest less CF_THREAD_OVERHEAD, at least CF_DELTA_MIN and at most
+ * CF_DELTA_MAX (cf-blobload's default, which a larger budget does not
+ * raise).  The overhead is what a thread holds beside its delta cache: the
+ * slab chunks it keeps between batches (4 MiB), zlib's state and its
+ * buffers (about 1 MiB), and the free space its malloc arena cannot give
+ * back (12-13 MiB on git/git's history).
  */
-#define CF_WORKER_COST (32ull << 20)
+#define CF_WORKER_COST (27ull << 20)
 #define CF_WORKER_MAPPED (8ull << 20)
+#define CF_THREAD_OVERHEAD (18ull << 20)
 #define CF_DELTA_MIN (4ull << 20)
 #define CF_DELTA_MAX (48ull << 20)
+/*
+ * Out of the buffers' share: cf-revlist's records rendered ahead (its
+ * RENDER_AHEAD) and cf-treediff's tree cache, a 32nd of the budget within
+ * [CF_TREE_CACHE_MIN, CF_TREE_CACHE_MAX] (its default: 16 MiB).
+ */
+#define CF_RENDER_AHEAD (8ull << 20)
+#define CF_TREE_CACHE_MIN (4ull << 20)
+#define CF_TREE_CACHE_MAX (16ull << 20)
 /* Memory the model charges per diff-cache entry (hunks of a typical change). */
 #define CF_DIFF_ENTRY_COST (24ull << 10)
 

@@ -9,8 +9,8 @@
  *
  * A handle is not thread-safe: give each worker thread its own handle
  * (mappings of the same pack are shared by the kernel, so this is cheap).
- * Ownership: the handle owns its mappings and caches; object bytes are
- * copied into the caller's cf_buf.
+ * Ownership: the handle owns its mappings (cf_odb_share(): borrows them) and
+ * caches; object bytes are copied into the caller's cf_buf.
  */
 
 #include <stddef.h>
@@ -40,6 +40,17 @@ struct cf_odb *cf_odb_open(const char *gitdir, size_t delta_cache);
 void cf_odb_free(struct cf_odb *odb);
 
 /*
+ * A second handle on src's object database, for another thread: its own
+ * delta-base cache (delta_cache bytes, as for cf_odb_open()) and zlib
+ * stream, but src's mappings of the packs.  A page of a pack or index
+ * that every thread reads is then resident once, not once per handle (the
+ * kernel counts each mapping's pages), and a handle's trimming of the
+ * mappings releases the pages all of them read.  Free every shared handle
+ * before src.  Returns NULL after printing an error.
+ */
+struct cf_odb *cf_odb_share(const struct cf_odb *src, size_t delta_cache);
+
+/*
  * Reads an object whole into out (replacing its contents) and sets *type.
  * Returns 0, or -1 when the object is missing or damaged; in that case an
  * error naming the object and the pack/offset or file has been printed.
@@ -58,5 +69,8 @@ int cf_odb_read_header(struct cf_odb *odb, const struct cf_oid *oid,
  * mapped pages sequential.
  */
 uint64_t cf_odb_locality(struct cf_odb *odb, const struct cf_oid *oid);
+
+/* Bytes the delta-base cache holds, as its budget counts them. */
+size_t cf_odb_cache_bytes(const struct cf_odb *odb);
 
 #endif

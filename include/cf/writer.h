@@ -28,6 +28,7 @@ struct cf_writer {
 	uint64_t records;	/* records ended so far */
 	uint64_t bytes;		/* bytes handed to write(2) so far */
 	unsigned unbuffered:1;	/* flush after every record */
+	unsigned hold:1;	/* write only when cf_writer_flush() is called */
 };
 
 void cf_writer_init(struct cf_writer *w, int fd);
