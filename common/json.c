@@ -196,6 +196,151 @@ void cf_json_obj(struct cf_buf *out, const msgpack_object *o, unsigned flags)
 	json(out, o, flags, 0);
 }
 
+/* A cursor over msgpack bytes: a read past the end stops it for good. */
+struct raw {
+	const unsigned char *p;
+	size_t len, at;
+	int bad;
+};
+
+static uint64_t raw_uint(struct raw *r, size_t n)
+{
+	uint64_t v = 0;
+
+	if (r->bad || r->len - r->at < n) {
+		r->bad = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | r->p[r->at++];
+	return v;
+}
+
+static const char *raw_bytes(struct raw *r, uint64_t n)
+{
+	const char *s = (const char *)r->p + r->at;
+
+	if (r->bad || r->len - r->at < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->at += n;
+	return s;
+}
+
+static double raw_float(struct raw *r, int wide)
+{
+	uint64_t bits = raw_uint(r, wide ? 8 : 4);
+	uint32_t b32 = (uint32_t)bits;
+	double d;
+	float f;
+
+	if (wide) {
+		memcpy(&d, &bits, sizeof(d));
+		return d;
+	}
+	memcpy(&f, &b32, sizeof(f));
+	return f;
+}
+
+static void raw_json(struct cf_buf *out, struct raw *r, unsigned flags, int depth);
+
+static void raw_key(struct cf_buf *out, struct raw *r)
+{
+	unsigned c = r->at < r->len ? r->p[r->at] : 0;
+	struct cf_buf tmp = CF_BUF_INIT;
+
+	if ((c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 && c <= 0xdb)) {
+		raw_json(out, r, 0, 0);
+		return;
+	}
+	raw_json(&tmp, r, 0, 0);	/* as json_key(): the key's JSON text, quoted */
+	cf_json_str(out, tmp.buf, tmp.len);
+	cf_buf_release(&tmp);
+}
+
+static void raw_container(struct cf_buf *out, struct raw *r, uint64_t n, int map,
+			  unsigned flags, int depth)
+{
+	cf_buf_addch(out, map ? '{' : '[');
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		if (i)
+			cf_buf_addch(out, ',');
+		newline(out, flags, depth + 1);
+		if (map) {
+			raw_key(out, r);
+			cf_buf_addstr(out, (flags & CF_JSON_PRETTY) ? ": " : ":");
+		}
+		raw_json(out, r, flags, depth + 1);
+	}
+	if (n)
+		newline(out, flags, depth);
+	cf_buf_addch(out, map ? '}' : ']');
+}
+
+static void raw_str(struct cf_buf *out, struct raw *r, uint64_t n, int is_hex)
+{
+	const char *s = raw_bytes(r, n);
+
+	if (!s)
+		return;
+	if (is_hex)
+		hex(out, s, n);
+	else
+		cf_json_str(out, s, n);
+}
+
+static void raw_json(struct cf_buf *out, struct raw *r, unsigned flags, int depth)
+{
+	unsigned c = (unsigned)raw_uint(r, 1);
+
+	if (r->bad)
+		return;
+	if (c <= 0x7f || (c >= 0xcc && c <= 0xcf)) {
+		cf_buf_addf(out, "%llu", (unsigned long long)(c <= 0x7f ? c :
+			    raw_uint(r, (size_t)1 << (c - 0xcc))));
+	} else if (c >= 0xe0 || (c >= 0xd0 && c <= 0xd3)) {
+		int64_t i = c >= 0xe0 ? (int8_t)c :
+			    c == 0xd0 ? (int8_t)raw_uint(r, 1) :
+			    c == 0xd1 ? (int16_t)raw_uint(r, 2) :
+			    c == 0xd2 ? (int32_t)raw_uint(r, 4) : (int64_t)raw_uint(r, 8);
+		cf_buf_addf(out, "%lld", (long long)i);
+	} else if (c >= 0x80 && c <= 0x9f) {
+		raw_container(out, r, c & 0x0f, c <= 0x8f, flags, depth);
+	} else if (c >= 0xa0 && c <= 0xbf) {
+		raw_str(out, r, c & 0x1f, 0);
+	} else if (c >= 0xd9 && c <= 0xdb) {
+		raw_str(out, r, raw_uint(r, (size_t)1 << (c - 0xd9)), 0);
+	} else if (c >= 0xc4 && c <= 0xc6) {
+		raw_str(out, r, raw_uint(r, (size_t)1 << (c - 0xc4)), 1);
+	} else if (c >= 0xc7 && c <= 0xc9) {
+		uint64_t n = raw_uint(r, (size_t)1 << (c - 0xc7));
+		raw_uint(r, 1);		/* the ext type: not shown, as in json() */
+		raw_str(out, r, n, 1);
+	} else if (c >= 0xd4 && c <= 0xd8) {
+		raw_uint(r, 1);
+		raw_str(out, r, (uint64_t)1 << (c - 0xd4), 1);
+	} else if (c == 0xdc || c == 0xdd || c == 0xde || c == 0xdf) {
+		raw_container(out, r, raw_uint(r, c & 1 ? 4 : 2), c >= 0xde, flags, depth);
+	} else if (c == 0xca || c == 0xcb) {
+		number(out, raw_float(r, c == 0xcb));
+	} else if (c == 0xc0) {
+		cf_buf_addstr(out, "null");
+	} else if (c == 0xc2 || c == 0xc3) {
+		cf_buf_addstr(out, c == 0xc3 ? "true" : "false");
+	} else {
+		r->bad = 1;	/* 0xc1: never used */
+	}
+}
+
+size_t cf_json_raw(struct cf_buf *out, const char *p, size_t len, unsigned flags)
+{
+	struct raw r = { (const unsigned char *)p, len, 0, 0 };
+
+	raw_json(out, &r, flags & ~(unsigned)CF_JSON_SORT_KEYS, 0);
+	return r.bad ? 0 : r.at;
+}
+
 static int is_scalar(const msgpack_object *o)
 {
 	return (o->type != MSGPACK_OBJECT_ARRAY && o->type != MSGPACK_OBJECT_MAP) ||

@@ -406,3 +406,88 @@ anomaly (schema 1)
   2020-01-10
 OUT
 }
+
+@test "cf-reduce: json is written from the msgpack bytes as from decoded objects, every type" {
+	python3 - >"$BATS_TEST_TMPDIR/types.mp" <<'PY'
+import struct, sys
+def s(x):
+    b = x.encode() if isinstance(x, str) else x
+    return bytes([0xa0 | len(b)]) + b if len(b) < 32 else b'\xd9' + bytes([len(b)]) + b
+def m(pairs): return bytes([0x80 | len(pairs)]) + b''.join(k + v for k, v in pairs)
+def a(items): return bytes([0x90 | len(items)]) + b''.join(items)
+data = m([
+    (s("neg"), a([b'\xff', b'\xe0', b'\xd0\x80', b'\xd1' + struct.pack('>h', -300),
+                  b'\xd2' + struct.pack('>i', -70000), b'\xd3' + struct.pack('>q', -(1 << 40)),
+                  b'\xd0\x05'])),
+    (s("pos"), a([b'\x00', b'\x7f', b'\xcc\xff', b'\xcd\xff\xff', b'\xce' + struct.pack('>I', 1 << 31),
+                  b'\xcf' + struct.pack('>Q', (1 << 64) - 1)])),
+    (s("flt"), a([b'\xca' + struct.pack('>f', 1.5), b'\xcb' + struct.pack('>d', 0.1),
+                  b'\xcb' + struct.pack('>d', 3.0), b'\xcb' + struct.pack('>d', float('nan'))])),
+    (s("bin"), b'\xc4\x03\x01\xab\xff'),
+    (s("ext"), b'\xd4\x01\x7f'),
+    (s("str"), a([s("caf\xe9".encode('latin1')), s('"q"\n\t'), s("\u00e9")])),
+    (s("empty"), a([a([]), m([])])),
+    (b'\x07', s("int key")),
+    (s("nest"), m([(s("x"), a([m([(s("y"), b'\xc0')]), b'\xc3', b'\xc2']))])),
+])
+rec = m([(s("t"), s("result")), (s("v"), b'\x01'), (s("analyzer"), s("zz")),
+         (s("schema"), b'\x01'), (s("data"), data)])
+sys.stdout.buffer.write(rec)
+PY
+	# What cf_json_obj gives for the decoded objects (the renderer before).
+	run -0 cf-reduce -f json "$BATS_TEST_TMPDIR/types.mp"
+	assert_output - <<'OUT'
+{
+  "codefang": {
+    "format": 1
+  },
+  "zz": {
+    "schema": 1,
+    "neg": [
+      -1,
+      -32,
+      -128,
+      -300,
+      -70000,
+      -1099511627776,
+      5
+    ],
+    "pos": [
+      0,
+      127,
+      255,
+      65535,
+      2147483648,
+      18446744073709551615
+    ],
+    "flt": [
+      1.5,
+      0.1,
+      3.0,
+      null
+    ],
+    "bin": "01abff",
+    "ext": "7f",
+    "str": [
+      "caf�",
+      "\"q\"\n\t",
+      "é"
+    ],
+    "empty": [
+      [],
+      {}
+    ],
+    "7": "int key",
+    "nest": {
+      "x": [
+        {
+          "y": null
+        },
+        true,
+        false
+      ]
+    }
+  }
+}
+OUT
+}

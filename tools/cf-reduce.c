@@ -67,7 +67,8 @@ struct kept {
 	char *raw;
 	size_t len;
 	uint64_t number;
-	msgpack_unpacked u;
+	msgpack_unpacked u;	/* decoded when needed (kept_data) */
+	int decoded;
 	char *analyzer;		/* results only */
 	size_t part;		/* the part of a merge it belongs to */
 };
@@ -100,14 +101,36 @@ struct input {
 	struct parts parts;
 };
 
+/*
+ * Records are kept as their bytes: decoded, msgpack objects take some
+ * twenty times the space, and rendering json needs none of them.
+ */
 static void keep(struct kept *k, const struct cf_record *rec)
 {
 	k->raw = xmemdupz(rec->raw, rec->raw_len);
 	k->len = rec->raw_len;
 	k->number = rec->number;
 	msgpack_unpacked_init(&k->u);
-	if (msgpack_unpack_next(&k->u, k->raw, k->len, NULL) != MSGPACK_UNPACK_SUCCESS)
-		BUG("record %llu does not decode a second time", (unsigned long long)k->number);
+	k->decoded = 0;
+}
+
+static const msgpack_object *kept_data(struct kept *k)
+{
+	if (!k->decoded) {
+		if (msgpack_unpack_next(&k->u, k->raw, k->len, NULL) != MSGPACK_UNPACK_SUCCESS)
+			BUG("record %llu does not decode a second time",
+			    (unsigned long long)k->number);
+		k->decoded = 1;
+	}
+	return &k->u.data;
+}
+
+/* Frees the decoded objects of a record; its bytes stay. */
+static void kept_forget(struct kept *k)
+{
+	msgpack_unpacked_destroy(&k->u);
+	msgpack_unpacked_init(&k->u);
+	k->decoded = 0;
 }
 
 static void new_part(struct parts *ps, long stream)
@@ -142,7 +165,7 @@ static void stream_part(struct input *in, const struct cf_record *rec)
 	k = &ps->streams[ps->nr_streams++];
 	memset(k, 0, sizeof(*k));
 	keep(k, rec);
-	ps->any_merged |= cf_merge_is_merged(&k->u.data);
+	ps->any_merged |= cf_merge_is_merged(kept_data(k));
 	if (ps->nr && ps->open && ps->stream_of[ps->nr - 1] < 0)
 		ps->stream_of[ps->nr - 1] = ps->nr_streams - 1;
 	else
@@ -302,9 +325,9 @@ static int key_is(const msgpack_object *k, const char *s)
 }
 
 /* The "codefang" header: format, repository, head, then the stream's other fields. */
-static void pack_header(msgpack_packer *pk, const struct input *in)
+static void pack_header(msgpack_packer *pk, struct input *in)
 {
-	const msgpack_object *s = in->stream.raw ? &in->stream.u.data : NULL;
+	const msgpack_object *s = in->stream.raw ? kept_data(&in->stream) : NULL;
 	const msgpack_object *repo = s ? cf_obj_get(s, "repo") : NULL;
 	const msgpack_object *head = s ? cf_obj_get(s, "head") : NULL;
 	uint32_t n = 1 + !!repo + !!head;
@@ -338,9 +361,9 @@ static void pack_header(msgpack_packer *pk, const struct input *in)
 }
 
 /* An analyzer's entry: "schema" first, then its data as produced. */
-static void pack_result(msgpack_packer *pk, const struct kept *k)
+static void pack_result(msgpack_packer *pk, struct kept *k)
 {
-	const msgpack_object *rec = &k->u.data;
+	const msgpack_object *rec = kept_data(k);
 	const msgpack_object *data = cf_obj_get(rec, "data");
 	const msgpack_object *schema = cf_obj_get(rec, "schema");
 	uint32_t n = 1;
@@ -360,9 +383,11 @@ static void pack_result(msgpack_packer *pk, const struct kept *k)
 	}
 }
 
-/* The whole document as one msgpack object, decoded into doc. */
-static void build_document(const struct input *in, msgpack_sbuffer *sb,
-			   msgpack_unpacked *doc)
+/*
+ * The whole document as the bytes of one msgpack object; each result is
+ * decoded only while it is packed.
+ */
+static void pack_document(struct input *in, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
 
@@ -375,11 +400,10 @@ static void build_document(const struct input *in, msgpack_sbuffer *sb,
 		cf_pack_str(&pk, "scope");
 		cf_scope_sums_pack(&in->scope, &pk, 0);
 	}
-	for (size_t i = 0; i < in->nr; i++)
+	for (size_t i = 0; i < in->nr; i++) {
 		pack_result(&pk, &in->results[i]);
-	msgpack_unpacked_init(doc);
-	if (msgpack_unpack_next(doc, sb->data, sb->size, NULL) != MSGPACK_UNPACK_SUCCESS)
-		BUG("the document does not decode");
+		kept_forget(&in->results[i]);
+	}
 }
 
 /*
@@ -989,7 +1013,7 @@ static void pack_scope_record(const struct input *in, struct cf_buf *out)
 	msgpack_sbuffer_destroy(&sb);
 }
 
-static void render(const struct input *in, enum format fmt, struct cf_buf *out)
+static void render(struct input *in, enum format fmt, struct cf_buf *out)
 {
 	msgpack_sbuffer sb;
 	msgpack_unpacked doc;
@@ -1003,12 +1027,19 @@ static void render(const struct input *in, enum format fmt, struct cf_buf *out)
 			pack_scope_record(in, out);
 		return;
 	}
-	build_document(in, &sb, &doc);
-	switch (fmt) {
-	case FMT_JSON:
-		cf_json_obj(out, &doc.data, CF_JSON_PRETTY);
+	pack_document(in, &sb);
+	if (fmt == FMT_JSON) {
+		/* from the bytes: a large document decoded would be many times larger */
+		if (!cf_json_raw(out, sb.data, sb.size, CF_JSON_PRETTY))
+			BUG("the document does not decode");
 		cf_buf_addch(out, '\n');
-		break;
+		msgpack_sbuffer_destroy(&sb);
+		return;
+	}
+	msgpack_unpacked_init(&doc);
+	if (msgpack_unpack_next(&doc, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
+		BUG("the document does not decode");
+	switch (fmt) {
 	case FMT_YAML:
 		cf_buf_addstr(out, "---\n");
 		cf_yaml_obj(out, &doc.data, 0);
@@ -1105,7 +1136,7 @@ static void anomaly_again(struct kept *k, const struct cf_xseries *x)
 	char *analyzer = k->analyzer;
 	size_t part = k->part;
 
-	cf_anomaly_record(&out, &k->u.data, x);
+	cf_anomaly_record(&out, kept_data(k), x);
 	k->analyzer = NULL;
 	drop_kept(k);
 	rec.raw = out.buf;
@@ -1116,9 +1147,9 @@ static void anomaly_again(struct kept *k, const struct cf_xseries *x)
 	cf_buf_release(&out);
 }
 
-static int is_anomaly3(const struct kept *k)
+static int is_anomaly3(struct kept *k)
 {
-	const msgpack_object *schema = cf_obj_get(&k->u.data, "schema");
+	const msgpack_object *schema = cf_obj_get(kept_data(k), "schema");
 
 	return !strcmp(k->analyzer, "anomaly") && schema &&
 	       schema->type == MSGPACK_OBJECT_POSITIVE_INTEGER && schema->via.u64 == 3;
@@ -1148,7 +1179,7 @@ static void anomaly_rescore(struct input *in)
 
 	for (size_t i = 0; i < in->nr; i++)
 		if (cf_xseries_add(x, in->results[i].analyzer, strlen(in->results[i].analyzer),
-				   cf_obj_get(&in->results[i].u.data, "data"), &why) < 0)
+				   cf_obj_get(kept_data(&in->results[i]), "data"), &why) < 0)
 			die_data("the merged '%s' result: %s", in->results[i].analyzer, why);
 	for (size_t i = 0; i < in->nr; i++)
 		if (!strcmp(in->results[i].analyzer, "anomaly") && cf_xseries_count(x))
@@ -1170,11 +1201,11 @@ static void merge_results(struct input *in, uint64_t top, int shards)
 		long s = in->parts.stream_of[p];
 		if (!part_used(in, p))
 			continue;
-		cf_merge_part(m, s < 0 ? NULL : &in->parts.streams[s].u.data,
+		cf_merge_part(m, s < 0 ? NULL : kept_data(&in->parts.streams[s]),
 			      s < 0 ? 0 : in->parts.streams[s].number);
 		for (size_t i = 0; i < nr; i++)
 			if (in->results[i].part == p)
-				cf_merge_result(m, &in->results[i].u.data, in->results[i].number);
+				cf_merge_result(m, kept_data(&in->results[i]), in->results[i].number);
 	}
 	cf_merge_finish(m, &out);
 	cf_merge_free(m);
@@ -1198,7 +1229,7 @@ static void name_stream(struct input *in, const char *name)
 		die("--name: the input holds the results of several repositories");
 	if (!in->stream.raw)
 		die("--name: the input has no stream record to name");
-	cf_merge_name_stream(&in->stream.u.data, name, &out);
+	cf_merge_name_stream(kept_data(&in->stream), name, &out);
 	drop_kept(&in->stream);
 	keep_records(in, &out);
 	cf_buf_release(&out);

@@ -19,6 +19,14 @@ enum cf_json_flags {
 };
 
 void cf_json_obj(struct cf_buf *out, const msgpack_object *o, unsigned flags);
+/*
+ * The same text, byte for byte, straight from the msgpack bytes of one
+ * object, without decoding them into msgpack objects (which take some
+ * twenty times the bytes): for large documents.  CF_JSON_SORT_KEYS is not
+ * supported here.  Returns the bytes of the object read, 0 when they are
+ * not one whole msgpack object (out then holds part of the text).
+ */
+size_t cf_json_raw(struct cf_buf *out, const char *p, size_t len, unsigned flags);
 /* A JSON string literal with quotes, from len bytes. */
 void cf_json_str(struct cf_buf *out, const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (left > 0 bytes), or 0 when it is not valid. */
