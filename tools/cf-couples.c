@@ -44,8 +44,13 @@ struct couples {
 	struct cf_fs_touches *people;
 	size_t alloc_files;
 
-	/* Co-changes of files a < b: keys (a << 32 | b), never 0; 0 is empty. */
-	uint64_t *keys, *counts;
+	/*
+	 * Co-changes of files a < b: keys (a << 32 | b), never 0; 0 is empty.
+	 * On thousands of files this is most of the stage's memory: counts
+	 * are 32 bits and the table is filled up to three quarters.
+	 */
+	uint64_t *keys;
+	uint32_t *counts;
 	size_t nr_pairs, nr_slots;
 
 	/* The current commit's context. */
@@ -68,7 +73,8 @@ static size_t slot_of(uint64_t key, size_t nr_slots)
 static void pairs_grow(struct couples *c)
 {
 	size_t n = c->nr_slots ? c->nr_slots * 2 : 1024;
-	uint64_t *keys = xcalloc(n, sizeof(*keys)), *counts = xcalloc(n, sizeof(*counts));
+	uint64_t *keys = xcalloc(n, sizeof(*keys));
+	uint32_t *counts = xcalloc(n, sizeof(*counts));
 
 	for (size_t i = 0; i < c->nr_slots; i++) {
 		size_t s;
@@ -90,16 +96,16 @@ static void pair_add(struct couples *c, uint64_t key, uint64_t n)
 {
 	size_t s;
 
-	if (2 * (c->nr_pairs + 1) > c->nr_slots)
+	if (4 * (c->nr_pairs + 1) > 3 * c->nr_slots)
 		pairs_grow(c);
 	for (s = slot_of(key, c->nr_slots); c->keys[s]; s = (s + 1) & (c->nr_slots - 1))
-		if (c->keys[s] == key) {
-			c->counts[s] += n;
-			return;
-		}
+		if (c->keys[s] == key)
+			break;
+	if (n > UINT32_MAX - c->counts[s])
+		die("the co-changes of a pair of files exceed %lu", (unsigned long)UINT32_MAX);
+	c->nr_pairs += !c->keys[s];
 	c->keys[s] = key;
-	c->counts[s] = n;
-	c->nr_pairs++;
+	c->counts[s] += (uint32_t)n;
 }
 
 /* The per-file arrays cover every file id. */
