@@ -164,13 +164,13 @@ int cf_quickdiff(struct cf_quickdiff *q, const char *a, size_t alen,
 	struct side x = { a, alen, 0, 0 }, y = { b, blen, 0, 0 };
 	uint64_t na, nb, before;
 
-	if (alen == blen && !memcmp(a, b, alen)) {
-		*nhunk = 0;
-		return 1;
-	}
 	if (alen >= UINT32_MAX || blen >= UINT32_MAX)
 		return 0;
 	cut_common(&x, &y);
+	if (x.from == x.to && y.from == y.to) {
+		*nhunk = 0;	/* nothing left between head and tail: the same bytes */
+		return 1;
+	}
 	na = cf_count_lines(a + x.from, x.to - x.from);
 	nb = cf_count_lines(b + y.from, y.to - y.from);
 	if (na && nb && (na < nb ? na : nb) > QUICK_MAX_LINES)
