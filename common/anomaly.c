@@ -16,8 +16,6 @@
 #define MAX_EXTRA 16
 #define NAME_MAX_LEN 48
 
-#define NR_OWN CF_AN_OWN
-
 const char *const cf_anomaly_own_names[CF_AN_OWN] = { "churn", "files", "languages", "authors" };
 
 /* One series: its values in tick order, and those ticks (NULL: every tick of the result). */
@@ -277,9 +275,9 @@ static void score(struct scoring *c, const msgpack_object *data, const struct cf
 	c->window = w && w->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? w->via.u64 : 20;
 	if (!number(th, &c->threshold))
 		c->threshold = 2.0;
-	c->nr = NR_OWN + cf_xseries_count(x);
+	c->nr = CF_AN_OWN + cf_xseries_count(x);
 	c->s = xcalloc(c->nr, sizeof(*c->s));
-	for (int k = 0; k < NR_OWN; k++) {
+	for (int k = 0; k < CF_AN_OWN; k++) {
 		snprintf(c->s[k].name, NAME_MAX_LEN, "%s", cf_anomaly_own_names[k]);
 		c->s[k].v = xcalloc(c->n + 1, sizeof(double));
 		c->s[k].n = c->n;
@@ -287,9 +285,9 @@ static void score(struct scoring *c, const msgpack_object *data, const struct cf
 			c->s[k].v[i] = (double)u64_of(&c->ticks->via.array.ptr[i],
 						      cf_anomaly_own_names[k]);
 	}
-	for (size_t k = NR_OWN; k < c->nr; k++)
-		c->s[k] = x->s[k - NR_OWN];	/* borrowed: not freed here */
-	qsort(c->s + NR_OWN, c->nr - NR_OWN, sizeof(*c->s), series_cmp);
+	for (size_t k = CF_AN_OWN; k < c->nr; k++)
+		c->s[k] = x->s[k - CF_AN_OWN];	/* borrowed: not freed here */
+	qsort(c->s + CF_AN_OWN, c->nr - CF_AN_OWN, sizeof(*c->s), series_cmp);
 	c->sc = xcalloc(c->n * c->nr + 1, sizeof(*c->sc));
 	for (size_t i = 0; i < c->n; i++) {
 		seek(c, i);
@@ -304,7 +302,7 @@ static void score(struct scoring *c, const msgpack_object *data, const struct cf
 
 static void scoring_release(struct scoring *c)
 {
-	for (int k = 0; k < NR_OWN && c->s; k++)
+	for (int k = 0; k < CF_AN_OWN && c->s; k++)
 		free(c->s[k].v);
 	free(c->s);
 	free(c->sc);
@@ -360,7 +358,7 @@ static void pack_tick(msgpack_packer *pk, const struct scoring *c, size_t i)
 {
 	const msgpack_object *t = &c->ticks->via.array.ptr[i];
 	const struct scored *sc = &c->sc[i * c->nr];
-	uint32_t kept = 0, flagged = 0, extra = c->nr > NR_OWN;
+	uint32_t kept = 0, flagged = 0, extra = c->nr > CF_AN_OWN;
 	double max = 0;
 
 	for (uint32_t j = 0; t->type == MSGPACK_OBJECT_MAP && j < t->via.map.size; j++)
@@ -370,7 +368,7 @@ static void pack_tick(msgpack_packer *pk, const struct scoring *c, size_t i)
 		if (sc[k].ok && fabs(sc[k].z) > max)
 			max = fabs(sc[k].z);
 	}
-	msgpack_pack_map(pk, kept + 3 + (extra ? 1 + c->nr - NR_OWN : 0));
+	msgpack_pack_map(pk, kept + 3 + (extra ? 1 + c->nr - CF_AN_OWN : 0));
 	for (uint32_t j = 0; t->type == MSGPACK_OBJECT_MAP && j < t->via.map.size; j++)
 		if (!rescored_key(&t->via.map.ptr[j].key)) {
 			msgpack_pack_object(pk, t->via.map.ptr[j].key);
@@ -386,7 +384,7 @@ static void pack_tick(msgpack_packer *pk, const struct scoring *c, size_t i)
 			if (sc[k].flagged)
 				cf_pack_str(pk, c->s[k].name);
 	}
-	for (size_t k = NR_OWN; k < c->nr; k++) {
+	for (size_t k = CF_AN_OWN; k < c->nr; k++) {
 		cf_pack_str(pk, c->s[k].name);
 		if (c->s[k].at < c->s[k].n)
 			cf_pack_f64(pk, c->s[k].v[c->s[k].at]);
@@ -418,7 +416,7 @@ static void pack_data(msgpack_packer *pk, const msgpack_object *data, const stru
 		kept += !data_rescored_key(&data->via.map.ptr[j].key);
 	for (size_t i = 0; i < c.n; i++)
 		nr_anomalies += anomalous(&c, i);
-	msgpack_pack_map(pk, kept + 2 + (c.nr > NR_OWN));
+	msgpack_pack_map(pk, kept + 2 + (c.nr > CF_AN_OWN));
 	for (uint32_t j = 0; j < data->via.map.size; j++)
 		if (!data_rescored_key(&data->via.map.ptr[j].key)) {
 			msgpack_pack_object(pk, data->via.map.ptr[j].key);
@@ -429,7 +427,7 @@ static void pack_data(msgpack_packer *pk, const msgpack_object *data, const stru
 	for (size_t i = 0; i < c.n; i++)
 		if (anomalous(&c, i))
 			cf_pack_u64(pk, tick_of(&c, i));
-	if (c.nr > NR_OWN) {
+	if (c.nr > CF_AN_OWN) {
 		cf_pack_str(pk, "series");
 		msgpack_pack_array(pk, c.nr);
 		for (size_t k = 0; k < c.nr; k++)

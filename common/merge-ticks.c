@@ -301,13 +301,8 @@ void mg_merge_quality(const struct mg_ctx *c, msgpack_packer *pk)
 
 /* ---- anomaly ---- */
 
-enum {
-	S_CHURN = CF_AN_CHURN, S_FILES = CF_AN_FILES, S_LANGUAGES = CF_AN_LANGUAGES,
-	S_AUTHORS = CF_AN_AUTHORS, NR_SERIES = CF_AN_OWN
-};
-
 struct atick {
-	uint64_t tick, v[NR_SERIES];
+	uint64_t tick, v[CF_AN_OWN];
 	const msgpack_object **lang;	/* distinct names, sorted */
 	uint64_t *who;			/* distinct merged people, sorted */
 };
@@ -347,8 +342,8 @@ static void merge_atick(const struct mg_ctx *c, const struct mg_people *p, const
 		size_t i = v[x].in;
 		const msgpack_object *l = mg_arr(c, i, v[x].o, "language_names");
 		const msgpack_object *w = mg_arr(c, i, v[x].o, "people");
-		t->v[S_CHURN] = mg_add(c, i, t->v[S_CHURN], mg_u64(c, i, v[x].o, "churn"));
-		t->v[S_FILES] = mg_add(c, i, t->v[S_FILES], mg_u64(c, i, v[x].o, "files"));
+		t->v[CF_AN_CHURN] = mg_add(c, i, t->v[CF_AN_CHURN], mg_u64(c, i, v[x].o, "churn"));
+		t->v[CF_AN_FILES] = mg_add(c, i, t->v[CF_AN_FILES], mg_u64(c, i, v[x].o, "files"));
 		for (uint32_t y = 0; y < l->via.array.size; y++) {
 			if (l->via.array.ptr[y].type != MSGPACK_OBJECT_STR)
 				mg_die(c, i, "a language name is not a string");
@@ -359,8 +354,8 @@ static void merge_atick(const struct mg_ctx *c, const struct mg_people *p, const
 	}
 	mg_sort(t->lang, nl, sizeof(*t->lang), name_cmp);
 	mg_sort(t->who, nw, sizeof(*t->who), mg_cmp_u64);
-	t->v[S_LANGUAGES] = uniq(t->lang, nl, sizeof(*t->lang), name_cmp);
-	t->v[S_AUTHORS] = uniq(t->who, nw, sizeof(*t->who), mg_cmp_u64);
+	t->v[CF_AN_LANGUAGES] = uniq(t->lang, nl, sizeof(*t->lang), name_cmp);
+	t->v[CF_AN_AUTHORS] = uniq(t->who, nw, sizeof(*t->who), mg_cmp_u64);
 }
 
 struct scoring {
@@ -387,15 +382,15 @@ static void pack_atick(msgpack_packer *pk, const struct scoring *sc, size_t i)
 	struct cf_own_z z;
 
 	score(sc, i, &z);
-	msgpack_pack_map(pk, 3 + NR_SERIES + 3);
+	msgpack_pack_map(pk, 3 + CF_AN_OWN + 3);
 	cf_anomaly_pack_tick_head(pk, t->v, &z);
 	cf_pack_str(pk, "language_names");
-	msgpack_pack_array(pk, t->v[S_LANGUAGES]);
-	for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+	msgpack_pack_array(pk, t->v[CF_AN_LANGUAGES]);
+	for (uint64_t k = 0; k < t->v[CF_AN_LANGUAGES]; k++)
 		msgpack_pack_object(pk, *t->lang[k]);
 	cf_pack_str(pk, "people");
-	msgpack_pack_array(pk, t->v[S_AUTHORS]);
-	for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+	msgpack_pack_array(pk, t->v[CF_AN_AUTHORS]);
+	for (uint64_t k = 0; k < t->v[CF_AN_AUTHORS]; k++)
 		cf_pack_u64(pk, t->who[k]);
 	cf_pack_kv_u64(pk, "tick", t->tick);
 	cf_anomaly_pack_tick_z(pk, &z);

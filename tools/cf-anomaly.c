@@ -42,16 +42,11 @@ static const char usage[] =
 "      --resume FILE          start from a saved state\n"
 "  -h, --help                 show this help\n";
 
-enum {
-	S_CHURN = CF_AN_CHURN, S_FILES = CF_AN_FILES, S_LANGUAGES = CF_AN_LANGUAGES,
-	S_AUTHORS = CF_AN_AUTHORS, NR_SERIES = CF_AN_OWN
-};
-
 struct tick_a {
 	uint64_t tick;
-	uint64_t v[NR_SERIES];
-	uint32_t *who;			/* its authors (v[S_AUTHORS] of them) */
-	unsigned *lang;			/* its language ids (v[S_LANGUAGES]) */
+	uint64_t v[CF_AN_OWN];
+	uint32_t *who;			/* its authors (v[CF_AN_AUTHORS] of them) */
+	unsigned *lang;			/* its language ids (v[CF_AN_LANGUAGES]) */
 	size_t alloc_who, alloc_lang;
 };
 
@@ -90,8 +85,8 @@ static void on_commit(struct cf_fs_analyzer *a, const struct cf_record *rec)
 			return;
 	CF_ALLOC_GROW(an->authors, an->nr_authors + 1, an->alloc_authors);
 	an->authors[an->nr_authors++] = who;
-	CF_ALLOC_GROW(t->who, t->v[S_AUTHORS] + 1, t->alloc_who);
-	t->who[t->v[S_AUTHORS]++] = who;
+	CF_ALLOC_GROW(t->who, t->v[CF_AN_AUTHORS] + 1, t->alloc_who);
+	t->who[t->v[CF_AN_AUTHORS]++] = who;
 }
 
 static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
@@ -109,14 +104,14 @@ static void on_change(struct cf_fs_analyzer *a, const struct cf_fs_change *ch,
 		cf_rec_die(rec, "change before any commit");
 	t = &an->ticks[an->nr_ticks - 1];
 	cf_fs_lines(rec, &add, &del, &changed);
-	if (add > UINT64_MAX / 4 || del > UINT64_MAX / 4 || t->v[S_CHURN] > UINT64_MAX / 2)
+	if (add > UINT64_MAX / 4 || del > UINT64_MAX / 4 || t->v[CF_AN_CHURN] > UINT64_MAX / 2)
 		cf_rec_die(rec, "line counts overflow");
-	t->v[S_CHURN] += add + del;
-	t->v[S_FILES]++;
+	t->v[CF_AN_CHURN] += add + del;
+	t->v[CF_AN_FILES]++;
 	if (!an->langs[lang]) {
 		an->langs[lang] = 1;
-		CF_ALLOC_GROW(t->lang, t->v[S_LANGUAGES] + 1, t->alloc_lang);
-		t->lang[t->v[S_LANGUAGES]++] = lang;
+		CF_ALLOC_GROW(t->lang, t->v[CF_AN_LANGUAGES] + 1, t->alloc_lang);
+		t->lang[t->v[CF_AN_LANGUAGES]++] = lang;
 	}
 }
 
@@ -144,22 +139,22 @@ static int cmp_str(const void *a, const void *b)
 /* The tick's authors as positions in the sorted people, and its languages by name, sorted. */
 static void pack_sets(msgpack_packer *pk, const struct tick_a *t, const uint32_t *person_index)
 {
-	uint64_t *who = xcalloc(t->v[S_AUTHORS] + 1, sizeof(*who));
-	const char **lang = xcalloc(t->v[S_LANGUAGES] + 1, sizeof(*lang));
+	uint64_t *who = xcalloc(t->v[CF_AN_AUTHORS] + 1, sizeof(*who));
+	const char **lang = xcalloc(t->v[CF_AN_LANGUAGES] + 1, sizeof(*lang));
 
-	for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+	for (uint64_t k = 0; k < t->v[CF_AN_AUTHORS]; k++)
 		who[k] = person_index[t->who[k]];
-	for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+	for (uint64_t k = 0; k < t->v[CF_AN_LANGUAGES]; k++)
 		lang[k] = cf_lang_name(t->lang[k]);
-	qsort(who, t->v[S_AUTHORS], sizeof(*who), cmp_u64);
-	qsort(lang, t->v[S_LANGUAGES], sizeof(*lang), cmp_str);
+	qsort(who, t->v[CF_AN_AUTHORS], sizeof(*who), cmp_u64);
+	qsort(lang, t->v[CF_AN_LANGUAGES], sizeof(*lang), cmp_str);
 	cf_pack_str(pk, "language_names");
-	msgpack_pack_array(pk, t->v[S_LANGUAGES]);
-	for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+	msgpack_pack_array(pk, t->v[CF_AN_LANGUAGES]);
+	for (uint64_t k = 0; k < t->v[CF_AN_LANGUAGES]; k++)
 		cf_pack_str(pk, lang[k]);
 	cf_pack_str(pk, "people");
-	msgpack_pack_array(pk, t->v[S_AUTHORS]);
-	for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+	msgpack_pack_array(pk, t->v[CF_AN_AUTHORS]);
+	for (uint64_t k = 0; k < t->v[CF_AN_AUTHORS]; k++)
 		cf_pack_u64(pk, who[k]);
 	free(who);
 	free(lang);
@@ -172,7 +167,7 @@ static void pack_tick(msgpack_packer *pk, const struct anomaly *an, size_t i,
 	struct cf_own_z z;
 
 	score(an, i, &z);
-	msgpack_pack_map(pk, 3 + NR_SERIES + 3);
+	msgpack_pack_map(pk, 3 + CF_AN_OWN + 3);
 	cf_anomaly_pack_tick_head(pk, t->v, &z);
 	pack_sets(pk, t, person_index);
 	cf_pack_kv_u64(pk, "tick", t->tick);
@@ -275,15 +270,15 @@ static void pack_state(msgpack_packer *pk, struct cf_fs_analyzer *a)
 	msgpack_pack_array(pk, an->nr_ticks);
 	for (size_t i = 0; i < an->nr_ticks; i++) {
 		const struct tick_a *t = &an->ticks[i];
-		msgpack_pack_array(pk, 1 + NR_SERIES);
+		msgpack_pack_array(pk, 1 + CF_AN_OWN);
 		cf_pack_u64(pk, t->tick);
-		cf_pack_u64(pk, t->v[S_CHURN]);
-		cf_pack_u64(pk, t->v[S_FILES]);
-		msgpack_pack_array(pk, t->v[S_LANGUAGES]);
-		for (uint64_t k = 0; k < t->v[S_LANGUAGES]; k++)
+		cf_pack_u64(pk, t->v[CF_AN_CHURN]);
+		cf_pack_u64(pk, t->v[CF_AN_FILES]);
+		msgpack_pack_array(pk, t->v[CF_AN_LANGUAGES]);
+		for (uint64_t k = 0; k < t->v[CF_AN_LANGUAGES]; k++)
 			cf_pack_str(pk, cf_lang_name(t->lang[k]));
-		msgpack_pack_array(pk, t->v[S_AUTHORS]);
-		for (uint64_t k = 0; k < t->v[S_AUTHORS]; k++)
+		msgpack_pack_array(pk, t->v[CF_AN_AUTHORS]);
+		for (uint64_t k = 0; k < t->v[CF_AN_AUTHORS]; k++)
 			cf_pack_u64(pk, t->who[k]);
 	}
 	cf_pack_str(pk, "authors");
@@ -327,22 +322,22 @@ static void unpack_tick(struct anomaly *an, const struct cf_state *st, const msg
 	t = &an->ticks[an->nr_ticks++];
 	memset(t, 0, sizeof(*t));
 	t->tick = cf_fs_state_u64(st, &e[0], UINT64_MAX);
-	t->v[S_CHURN] = cf_fs_state_u64(st, &e[1], UINT64_MAX / 4);
-	t->v[S_FILES] = cf_fs_state_u64(st, &e[2], UINT64_MAX / 4);
+	t->v[CF_AN_CHURN] = cf_fs_state_u64(st, &e[1], UINT64_MAX / 4);
+	t->v[CF_AN_FILES] = cf_fs_state_u64(st, &e[2], UINT64_MAX / 4);
 	l = state_list(st, &e[3], &n);
 	t->lang = xcalloc(n + 1, sizeof(*t->lang));
 	t->alloc_lang = n + 1;
-	for (t->v[S_LANGUAGES] = 0; t->v[S_LANGUAGES] < n; t->v[S_LANGUAGES]++)
-		t->lang[t->v[S_LANGUAGES]] = state_lang(st, &l[t->v[S_LANGUAGES]]);
+	for (t->v[CF_AN_LANGUAGES] = 0; t->v[CF_AN_LANGUAGES] < n; t->v[CF_AN_LANGUAGES]++)
+		t->lang[t->v[CF_AN_LANGUAGES]] = state_lang(st, &l[t->v[CF_AN_LANGUAGES]]);
 	l = state_list(st, &e[4], &n);
 	t->who = xcalloc(n + 1, sizeof(*t->who));
 	t->alloc_who = n + 1;
-	for (t->v[S_AUTHORS] = 0; t->v[S_AUTHORS] < n; t->v[S_AUTHORS]++) {
-		uint64_t who = cf_fs_state_u64(st, &l[t->v[S_AUTHORS]], UINT32_MAX);
+	for (t->v[CF_AN_AUTHORS] = 0; t->v[CF_AN_AUTHORS] < n; t->v[CF_AN_AUTHORS]++) {
+		uint64_t who = cf_fs_state_u64(st, &l[t->v[CF_AN_AUTHORS]], UINT32_MAX);
 		if (who >= an->a.fs.people.nr)
 			cf_state_die(st, "tick %llu names an author who is not there",
 				     (unsigned long long)t->tick);
-		t->who[t->v[S_AUTHORS]] = who;
+		t->who[t->v[CF_AN_AUTHORS]] = who;
 	}
 }
 
@@ -355,8 +350,8 @@ static void unpack_state(struct cf_fs_analyzer *a, const struct cf_state *st,
 
 	v = cf_state_array(st, o, "ticks", &n);
 	for (uint32_t i = 0; i < n; i++) {
-		if (v[i].type != MSGPACK_OBJECT_ARRAY || v[i].via.array.size != 1 + NR_SERIES)
-			cf_state_die(st, "a tick must be an array of %d", 1 + NR_SERIES);
+		if (v[i].type != MSGPACK_OBJECT_ARRAY || v[i].via.array.size != 1 + CF_AN_OWN)
+			cf_state_die(st, "a tick must be an array of %d", 1 + CF_AN_OWN);
 		unpack_tick(an, st, v[i].via.array.ptr);
 	}
 	v = cf_state_array(st, o, "authors", &n);
