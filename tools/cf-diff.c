@@ -272,6 +272,25 @@ static void mem_odb_free(git_odb_backend *backend)
 	(void)backend;	/* part of its worker */
 }
 
+/*
+ * The diffs depend on the two buffers alone, yet libgit2 looks for
+ * attribute files (/etc/gitattributes, the user's) on every diff: one
+ * failing access() each, 2.4 per diff on redis.  Empty search paths leave
+ * it nothing to look for.
+ */
+static int no_config_files(void)
+{
+	static const int level[] = {
+		GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG,
+		GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_PROGRAMDATA,
+	};
+
+	for (size_t i = 0; i < sizeof(level) / sizeof(*level); i++)
+		if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, level[i], "") < 0)
+			return -1;
+	return 0;
+}
+
 static void worker_repo(struct worker *w)
 {
 	git_odb *odb;
@@ -1082,7 +1101,8 @@ int cmd_main(int argc, char **argv)
 	if (workers > 256)
 		workers = 256;
 	if (git_libgit2_init() < 0 ||
-	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0)
+	    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0) < 0 ||
+	    no_config_files() < 0)
 		die("cannot initialise libgit2");
 	stats.start = now();
 	cache = cf_diffcache_new(cache_size);
