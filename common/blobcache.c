@@ -103,6 +103,8 @@ void cf_blobcache_release(struct cf_blobcache *c)
 		free(n);
 	}
 	free(c->buckets);
+	cf_blobcache_reap(c);
+	free(c->retired);
 	cf_blobcache_init(c, c->budget);
 }
 
@@ -153,6 +155,25 @@ const char *cf_blobcache_get(struct cf_blobcache *c, const struct cf_oid *oid, s
 	return n->data;
 }
 
+static void retire(struct cf_blobcache *c, char *data, size_t len)
+{
+	if (!c->defer) {
+		free(data);
+		return;
+	}
+	CF_ALLOC_GROW(c->retired, c->nr_retired + 1, c->alloc_retired);
+	c->retired[c->nr_retired++] = data;
+	c->retired_bytes += len;
+}
+
+void cf_blobcache_reap(struct cf_blobcache *c)
+{
+	for (size_t i = 0; i < c->nr_retired; i++)
+		free(c->retired[i]);
+	c->nr_retired = 0;
+	c->retired_bytes = 0;
+}
+
 static void unlink_node(struct cf_blobcache *c, struct cf_blobcache_node **p)
 {
 	struct cf_blobcache_node *n = *p;
@@ -161,7 +182,7 @@ static void unlink_node(struct cf_blobcache *c, struct cf_blobcache_node **p)
 	unlink_lru(c, n);
 	c->bytes -= n->len;
 	c->nr--;
-	free(n->data);
+	retire(c, n->data, n->len);
 	free(n);
 }
 

@@ -18,6 +18,13 @@
  * cf_blobcache_put() takes the malloc'd buffer it is given (and frees it at
  * once when it does not fit); pointers returned by cf_blobcache_get() stay
  * valid until the next cf_blobcache_put() or cf_blobcache_release().
+ *
+ * A stage that still writes out bytes it got from the cache while it plans
+ * the next batch sets defer: bytes that leave the cache (evicted, dropped)
+ * are then only retired, and stay valid until cf_blobcache_reap(), which the
+ * stage calls once nothing it got before they left is in use any more.
+ * Retired bytes are not counted in bytes: they are over the budget for as
+ * long as a batch is being written.
  */
 
 #include <stddef.h>
@@ -52,6 +59,10 @@ struct cf_blobcache {
 	uint64_t bytes, budget;
 	uint64_t evicted;	/* blobs dropped to stay within the budget */
 	uint64_t dropped;	/* blobs dropped by cf_blobcache_drop() */
+	int defer;		/* retire bytes that leave instead of freeing them */
+	char **retired;
+	size_t nr_retired, alloc_retired;
+	uint64_t retired_bytes;
 };
 
 /* A budget of 0 keeps nothing. */
@@ -62,6 +73,8 @@ const char *cf_blobcache_get(struct cf_blobcache *c, const struct cf_oid *oid, s
 void cf_blobcache_put(struct cf_blobcache *c, const struct cf_oid *oid, char *data, size_t len);
 /* Forgets oid's bytes, if cached: no path is expected to need them again. */
 void cf_blobcache_drop(struct cf_blobcache *c, const struct cf_oid *oid);
+/* Frees the bytes retired since the last call (see defer above). */
+void cf_blobcache_reap(struct cf_blobcache *c);
 
 /* Line count as cf-records(5) defines it: newlines, plus a last line without one. */
 uint64_t cf_count_lines(const char *data, size_t len);
