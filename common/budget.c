@@ -31,6 +31,7 @@ void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu)
 	k->delta_cache_size = 0;
 	k->batch_bytes = 0;
 	k->tree_cache_size = 0;
+	k->release_memory = 0;
 	for (int i = 0; i < CF_NR_KNOBS; i++)
 		k->src[i] = CF_KNOB_DEFAULT;
 }
@@ -62,10 +63,12 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 	    clamp(caches / 100 * 35 / CF_DIFF_ENTRY_COST, 100, 1000000));
 	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size,
 	    clamp(workers_share / 16, 4ull << 20, 64ull << 20));
-	k->batch_bytes = clamp(workers_share / 8, 4ull << 20, 256ull << 20);
+	/* cf-blobload holds two batches: one written out while the next is read. */
+	k->batch_bytes = clamp(workers_share / 16, 2ull << 20, 128ull << 20);
 	k->tree_cache_size = clamp(budget / 32, CF_TREE_CACHE_MIN, CF_TREE_CACHE_MAX);
+	k->release_memory = 1;
 	/* An arena given by flag may take the whole share: one thread then. */
-	fixed = k->blob_arena_size + k->batch_bytes + CF_WORKER_MAPPED;
+	fixed = k->blob_arena_size + 2 * k->batch_bytes + CF_WORKER_MAPPED;
 	threads_share = workers_share > fixed ? workers_share - fixed : 0;
 	set(k, CF_KNOB_WORKERS, &k->workers, clamp(threads_share / CF_WORKER_COST, 1, 16));
 	set(k, CF_KNOB_BUFFER_SIZE, &k->buffer_size, 2 * k->workers);
@@ -78,7 +81,7 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 uint64_t cf_knobs_cost(const struct cf_knobs *k)
 {
 	return k->blob_cache_size + k->diff_cache_size * CF_DIFF_ENTRY_COST +
-	       k->workers * CF_WORKER_COST + k->blob_arena_size + k->batch_bytes +
+	       k->workers * CF_WORKER_COST + k->blob_arena_size + 2 * k->batch_bytes +
 	       CF_WORKER_MAPPED + k->tree_cache_size + CF_RENDER_AHEAD +
 	       k->buffer_size * (64ull << 10) * 8;
 }

@@ -235,6 +235,25 @@ actual_changes() {
 	assert_output --partial "--batch-bytes: "
 }
 
+@test "cf-blobload: cached bytes a batch writes out survive what the next batch evicts" {
+	# One commit a batch: each batch is written out while the next is read
+	# and remembered, whose puts evict and drop the bytes the written one
+	# still sends.  Every cache size gives the stream of no cache at all
+	# (and the sanitizer suite sees any use after free).
+	cf-blobload --commit-batch-size 1 --blob-cache-size 0 --blob-arena-size 0 \
+		"$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/none"
+	for size in 8 2KiB 4KiB 1MiB; do
+		cf-blobload -v --commit-batch-size 1 --blob-cache-size $size --blob-arena-size 0 \
+			"$FIX/hist" <"$FIX/hist.td" 2>"$BATS_TEST_TMPDIR/v.$size" |
+			cmp - "$BATS_TEST_TMPDIR/none"
+		cf-blobload --commit-batch-size 1 --blob-cache-size $size --release-memory \
+			"$FIX/hist" <"$FIX/hist.td" | cf-diff | cf-dump >"$BATS_TEST_TMPDIR/arena.$size"
+	done
+	cmp "$BATS_TEST_TMPDIR/arena.8" "$BATS_TEST_TMPDIR/arena.1MiB"
+	run grep -h "blob cache:" "$BATS_TEST_TMPDIR/v.4KiB"
+	assert_output --regexp "blob cache: [1-9][0-9]* evicted, [1-9][0-9]* dropped"
+}
+
 @test "cf-blobload: -v says where the memory was when the stage was largest" {
 	# One thread, one batch, sampled before anything is cached; the objects
 	# are loose, so no delta base is kept.  Under a sanitizer's allocator

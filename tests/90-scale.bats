@@ -113,18 +113,21 @@ mib() {
 
 @test "the budget reaches the stages" {
 	run cf-run history -v --memory-budget=256MiB -a devs -o out.json "$REPO"
-	# 30% is 76.8 MiB: a 16th for the arena, an 8th for the batch, 8 MiB of
-	# mapped pages, then 2 threads of 27 MiB, each with its 27.2 MiB less
-	# 18 MiB of overhead as its delta cache; cf-treediff gets a 32nd.
+	# 30% is 76.8 MiB: a 16th for the arena, a 16th for each of the two
+	# batches, 8 MiB of mapped pages, then 2 threads of 27 MiB, each with its
+	# 27.2 MiB less 18 MiB of overhead as its delta cache; cf-treediff gets
+	# a 32nd.
 	assert_line --regexp "stage 2: cf-treediff --delta-cache-size 8MiB "
-	assert_line --regexp "stage 3: cf-blobload --workers 2 --commit-batch-size 100 --blob-cache-size 104689780 --blob-arena-size 5033163 --delta-cache-size 9646893 --batch-bytes 10066327 "
+	assert_line --regexp "stage 3: cf-blobload --workers 2 --commit-batch-size 100 --blob-cache-size 104689780 --blob-arena-size 5033163 --delta-cache-size 9646893 --batch-bytes 5033163 --release-memory "
 	assert_line "cf-run: delta-cache-size = 9.2 MiB (memory budget): per cf-blobload thread"
-	assert_line "cf-run: batch-bytes = 9.6 MiB (memory budget): text a cf-blobload batch holds"
+	assert_line "cf-run: batch-bytes = 4.8 MiB (memory budget): text a cf-blobload batch holds (two are held)"
+	assert_line "cf-run: release-memory (memory budget): cf-blobload gives free memory back after each batch"
 	assert_line "cf-run: tree-cache-size = 8 MiB (memory budget): cf-treediff's --delta-cache-size"
 	assert_line "cf-run: stage 4: cf-diff --workers 2 --commit-batch-size 100 --diff-cache-size 2293 --exact-numstat"
 	run cf-run history -v -a devs -o out.json "$REPO"
 	refute_line --partial "delta-cache-size"
 	refute_line --partial "batch-bytes"
+	refute_line --partial "release-memory"
 	refute_line --partial "tree-cache-size"
 	# a quarter of the blob cache for the parsed trees of the syntax analyzers
 	run cf-run history --dry-run --memory-budget=256MiB -a shotness "$REPO"

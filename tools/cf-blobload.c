@@ -6,7 +6,9 @@
  * Records are gathered in batches of commits; the distinct blobs a batch
  * needs and does not have cached are read in pack order, split across
  * worker threads that each own an object-database handle, and the batch is
- * then written out in stream order.
+ * then written out in stream order by a thread of its own, while the next
+ * batch is gathered and read: writing waits for ring space as the next
+ * stage diffs, and reading is what the stage spends its CPU on.
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -33,7 +35,7 @@ static const char usage[] =
 "usage: cf-blobload [-v] [-j N] [--commit-batch-size N] [--blob-cache-size SIZE]\n"
 "                   [--blob-arena-size SIZE] [--delta-cache-size SIZE]\n"
 "                   [--max-blob-size SIZE] [--batch-bytes SIZE]\n"
-"                   [--blobs=modified|all] REPO\n"
+"                   [--release-memory] [--blobs=modified|all] REPO\n"
 "\n"
 "Adds blob sizes, line counts and binary flags to change records, and the old\n"
 "and new bytes of each modified text file as blob records before its change.\n"
@@ -48,6 +50,8 @@ static const char usage[] =
 "                              (default 0: no limit)\n"
 "      --batch-bytes SIZE      end a batch early once the text its changes send\n"
 "                              is expected to reach SIZE (default 0: no limit)\n"
+"      --release-memory        give the memory malloc holds free back to the\n"
+"                              system after each batch (for a memory budget)\n"
 "      --blobs=all             also send the new bytes of added text files\n"
 "  -v, --verbose               report blobs read, cache hits and bytes on stderr\n"
 "  -h, --help                  show this help\n";
@@ -79,6 +83,8 @@ struct side {
 	int32_t want;		/* index into the batch's wants, or -1 */
 	const char *data;	/* bytes from the cache */
 	size_t len;
+	struct cf_blobinfo info;	/* without a want: known when planned */
+	unsigned known:1;
 };
 
 /* A record of the batch: passed through, or a change to complete. */
@@ -119,8 +125,22 @@ struct worker {
 	struct stage *st;
 	struct cf_odb *odb;
 	struct cf_buf scratch;
-	struct cf_slab slab;	/* the bytes of its wants, until the batch ends */
 	size_t first, end;	/* the slice of wants it reads */
+};
+
+/*
+ * The records of one batch and the blobs read for them.  Two take turns:
+ * the main thread gathers and reads one while the writing thread writes
+ * the other out.
+ */
+struct batch {
+	struct cf_buf buf;	/* raw records and packed fields */
+	msgpack_packer pk;	/* packs into buf */
+	struct item *items;
+	size_t nr_items, alloc_items;
+	struct want *wants;
+	size_t nr_wants, alloc_wants;
+	struct cf_slab *slabs;	/* one per worker: the bytes of its wants */
 };
 
 struct stage {
@@ -135,14 +155,11 @@ struct stage {
 	int all_blobs;			/* --blobs=all: added files' bytes too */
 	uint64_t too_large;		/* changes with a blob over max_blob */
 	int seen_stream;
+	int release_memory;	/* --release-memory */
 	int verbose;
 
-	struct cf_buf buf;	/* raw records and packed fields of the batch */
-	msgpack_packer pk;	/* packs into buf */
-	struct item *items;
-	size_t nr_items, alloc_items;
-	struct want *wants;
-	size_t nr_wants, alloc_wants;
+	struct batch batches[2];
+	struct batch *fill;	/* the one the main thread gathers and reads */
 	uint32_t *order;	/* wants in pack order */
 	size_t alloc_order;
 	uint32_t *slots;	/* want index + 1, by oid: dedupes a batch's reads */
@@ -158,6 +175,13 @@ struct stage {
 	pthread_cond_t go, done;
 	unsigned gen, finished;
 	int quit;
+
+	/* The writing thread, and the batch it writes (NULL: none). */
+	pthread_t writer;
+	pthread_mutex_t wmu;
+	pthread_cond_t wcv;
+	struct batch *job;
+	int wquit;
 
 	struct stats stats;
 };
@@ -214,12 +238,12 @@ static uint64_t expected_bytes(const struct stage *st, const struct item *it)
 	return 0;
 }
 
-static struct item *new_item(struct stage *st)
+static struct item *new_item(struct batch *b)
 {
 	struct item *it;
 
-	CF_ALLOC_GROW(st->items, st->nr_items + 1, st->alloc_items);
-	it = &st->items[st->nr_items++];
+	CF_ALLOC_GROW(b->items, b->nr_items + 1, b->alloc_items);
+	it = &b->items[b->nr_items++];
 	memset(it, 0, sizeof(*it));
 	it->old.want = it->new.want = -1;
 	return it;
@@ -227,11 +251,12 @@ static struct item *new_item(struct stage *st)
 
 static void add_raw(struct stage *st, const struct cf_record *rec)
 {
-	struct item *it = new_item(st);
+	struct batch *b = st->fill;
+	struct item *it = new_item(b);
 
-	it->off = st->buf.len;
+	it->off = b->buf.len;
 	it->len = rec->raw_len;
-	cf_buf_add(&st->buf, rec->raw, rec->raw_len);
+	cf_buf_add(&b->buf, rec->raw, rec->raw_len);
 }
 
 static void add_change(struct stage *st, const struct cf_record *rec)
@@ -240,11 +265,12 @@ static void add_change(struct stage *st, const struct cf_record *rec)
 	size_t slen, plen;
 	const char *s = cf_rec_str(rec, "s", &slen);
 	const char *path = cf_rec_str(rec, "path", &plen);
+	struct batch *b = st->fill;
 	struct item *it;
 
 	if (slen != 1 || !strchr("ADMR", s[0]))
 		cf_rec_die(rec, "'s' must be \"A\", \"D\", \"M\" or \"R\"");
-	it = new_item(st);
+	it = new_item(b);
 	it->status = s[0];
 	it->version = rec->version;
 	it->commit = st->commit;
@@ -252,18 +278,18 @@ static void add_change(struct stage *st, const struct cf_record *rec)
 		cf_rec_oid(rec, "old", &it->old.oid);
 	if (it->status != 'D')
 		cf_rec_oid(rec, "new", &it->new.oid);
-	it->path_off = st->buf.len;
+	it->path_off = b->buf.len;
 	it->path_len = plen;
-	cf_buf_add(&st->buf, path, plen);
-	it->off = st->buf.len;
+	cf_buf_add(&b->buf, path, plen);
+	it->off = b->buf.len;
 	for (uint32_t i = 0; i < m->size; i++) {
 		if (is_own_key(&m->ptr[i].key))
 			continue;
-		msgpack_pack_object(&st->pk, m->ptr[i].key);
-		msgpack_pack_object(&st->pk, m->ptr[i].val);
+		msgpack_pack_object(&b->pk, m->ptr[i].key);
+		msgpack_pack_object(&b->pk, m->ptr[i].val);
 		it->nfields++;
 	}
-	it->len = st->buf.len - it->off;
+	it->len = b->buf.len - it->off;
 	st->stats.changes++;
 	st->expected += expected_bytes(st, it);
 }
@@ -273,10 +299,11 @@ static int32_t want(struct stage *st, const struct cf_oid *oid, int keep, int ca
 		    int *shared)
 {
 	size_t mask = st->nr_slots - 1, i = cf_oid_hash(oid) & mask;
+	struct batch *b = st->fill;
 	struct want *w;
 
 	for (; st->slots[i]; i = (i + 1) & mask) {
-		w = &st->wants[st->slots[i] - 1];
+		w = &b->wants[st->slots[i] - 1];
 		if (!cf_oid_cmp(&w->oid, oid)) {
 			w->keep |= keep;
 			w->cache |= cache;
@@ -284,14 +311,14 @@ static int32_t want(struct stage *st, const struct cf_oid *oid, int keep, int ca
 			return st->slots[i] - 1;
 		}
 	}
-	CF_ALLOC_GROW(st->wants, st->nr_wants + 1, st->alloc_wants);
-	w = &st->wants[st->nr_wants];
+	CF_ALLOC_GROW(b->wants, b->nr_wants + 1, b->alloc_wants);
+	w = &b->wants[b->nr_wants];
 	memset(w, 0, sizeof(*w));
 	w->oid = *oid;
 	w->keep = keep;
 	w->cache = cache;
-	st->slots[i] = ++st->nr_wants;
-	return st->nr_wants - 1;
+	st->slots[i] = ++b->nr_wants;
+	return b->nr_wants - 1;
 }
 
 static void plan_side(struct stage *st, struct side *sd, int need_bytes, int is_new)
@@ -299,6 +326,11 @@ static void plan_side(struct stage *st, struct side *sd, int need_bytes, int is_
 	const struct cf_blobinfo *info = cf_blobinfo_get(&st->infos, &sd->oid);
 	int shared = 0;
 
+	/* The writing thread must not look into the map the main thread fills. */
+	if (info) {
+		sd->info = *info;
+		sd->known = 1;
+	}
 	if (need_bytes) {
 		sd->data = cf_blobcache_get(&st->cache, &sd->oid, &sd->len);
 		if (sd->data) {
@@ -331,9 +363,10 @@ static int known_binary(struct stage *st, const struct cf_oid *oid)
 /* Decides what each change needs: numbers only, or bytes too. */
 static void plan(struct stage *st)
 {
+	struct batch *b = st->fill;
 	size_t slots = 64;
 
-	while (slots < 4 * st->nr_items)
+	while (slots < 4 * b->nr_items)
 		slots *= 2;
 	if (slots > st->nr_slots) {
 		free(st->slots);
@@ -342,9 +375,9 @@ static void plan(struct stage *st)
 	} else {
 		memset(st->slots, 0, st->nr_slots * sizeof(*st->slots));
 	}
-	st->nr_wants = 0;
-	for (size_t i = 0; i < st->nr_items; i++) {
-		struct item *it = &st->items[i];
+	b->nr_wants = 0;
+	for (size_t i = 0; i < b->nr_items; i++) {
+		struct item *it = &b->items[i];
 		int text = (pairs_blobs(it) || (st->all_blobs && it->status == 'A')) &&
 			   !known_binary(st, &it->old.oid) && !known_binary(st, &it->new.oid);
 
@@ -383,7 +416,8 @@ static void read_one(struct stage *st, struct worker *wk, struct want *w)
 	w->info.lines = cf_count_lines(scratch->buf, scratch->len);
 	w->info.binary = cf_is_binary(scratch->buf, scratch->len);
 	if (w->keep && !w->info.binary) {
-		w->data = cf_slab_dup(&wk->slab, scratch->buf, scratch->len);
+		w->data = cf_slab_dup(&st->fill->slabs[wk - st->workers],
+				      scratch->buf, scratch->len);
 		w->len = scratch->len;
 	}
 }
@@ -393,7 +427,7 @@ static void read_slice(struct worker *wk)
 	struct stage *st = wk->st;
 
 	for (size_t i = wk->first; i < wk->end; i++)
-		read_one(st, wk, &st->wants[st->order[i]]);
+		read_one(st, wk, &st->fill->wants[st->order[i]]);
 }
 
 static void *worker_main(void *data)
@@ -435,15 +469,16 @@ static int cmp_locality(const void *a, const void *b)
 /* Reads every want, in pack order, each worker a contiguous slice. */
 static void read_wants(struct stage *st)
 {
-	size_t n = st->nr_wants;
+	struct want *wants = st->fill->wants;
+	size_t n = st->fill->nr_wants;
 	int nw = st->nr_workers;
 
 	CF_ALLOC_GROW(st->order, n, st->alloc_order);
 	for (size_t i = 0; i < n; i++) {
-		st->wants[i].locality = cf_odb_locality(st->workers[0].odb, &st->wants[i].oid);
+		wants[i].locality = cf_odb_locality(st->workers[0].odb, &wants[i].oid);
 		st->order[i] = i;
 	}
-	sort_base = st->wants;
+	sort_base = wants;
 	qsort(st->order, n, sizeof(*st->order), cmp_locality);
 	if (n < 8 || nw == 1) {
 		st->workers[0].first = 0;
@@ -540,10 +575,11 @@ static uint64_t emit_blob(struct stage *st, const struct cf_oid *oid, const char
 	return emit_arena_blob(st, oid, data, len);
 }
 
-static _Noreturn void read_failed(struct stage *st, const struct item *it, const struct want *w)
+static _Noreturn void read_failed(const struct batch *b, const struct item *it,
+				  const struct want *w)
 {
 	char hex[CF_OID_HEXSZ + 1], chex[CF_OID_HEXSZ + 1];
-	const char *path = xmemdupz(st->buf.buf + it->path_off, it->path_len);
+	const char *path = xmemdupz(b->buf.buf + it->path_off, it->path_len);
 
 	cf_oid_to_hex(&w->oid, hex);
 	cf_oid_to_hex(&it->commit, chex);
@@ -552,61 +588,72 @@ static _Noreturn void read_failed(struct stage *st, const struct item *it, const
 	die("cannot read blob '%s' of '%s' in commit %s", hex, path, chex);
 }
 
-static void side_info(struct stage *st, const struct item *it, const struct side *sd,
-		      struct cf_blobinfo *info)
+/* Dies on the first blob of the batch that could not be read, in stream order. */
+static void check_reads(const struct batch *b)
 {
-	const struct cf_blobinfo *known;
-	struct want *w = sd->want >= 0 ? &st->wants[sd->want] : NULL;
+	for (size_t i = 0; i < b->nr_items; i++) {
+		const struct item *it = &b->items[i];
 
-	if (w && w->failed)
-		read_failed(st, it, w);
-	known = w ? &w->info : cf_blobinfo_get(&st->infos, &sd->oid);
-	if (!known)
-		BUG("blob of change %zu neither read nor known", (size_t)(it - st->items));
-	*info = *known;
+		if (it->old.want >= 0 && b->wants[it->old.want].failed)
+			read_failed(b, it, &b->wants[it->old.want]);
+		if (it->new.want >= 0 && b->wants[it->new.want].failed)
+			read_failed(b, it, &b->wants[it->new.want]);
+	}
 }
 
-static void side_bytes(struct stage *st, const struct side *sd, const char **data, size_t *len)
+static void side_info(const struct batch *b, const struct item *it, const struct side *sd,
+		      struct cf_blobinfo *info)
+{
+	if (sd->want >= 0)
+		*info = b->wants[sd->want].info;
+	else if (sd->known)
+		*info = sd->info;
+	else
+		BUG("blob of change %zu neither read nor known", (size_t)(it - b->items));
+}
+
+static void side_bytes(const struct batch *b, const struct side *sd,
+		       const char **data, size_t *len)
 {
 	if (sd->want < 0) {
 		*data = sd->data;
 		*len = sd->len;
 	} else {
-		*data = st->wants[sd->want].data;
-		*len = st->wants[sd->want].len;
+		*data = b->wants[sd->want].data;
+		*len = b->wants[sd->want].len;
 	}
 	if (!*data)
 		BUG("text side without bytes");
 }
 
-static void emit_change(struct stage *st, const struct item *it)
+static void emit_change(struct stage *st, const struct batch *b, const struct item *it)
 {
 	struct cf_blobinfo o = { 0 }, n = { 0 };
 	msgpack_packer *pk;
 
 	if (it->status != 'A')
-		side_info(st, it, &it->old, &o);
+		side_info(b, it, &it->old, &o);
 	if (it->status != 'D')
-		side_info(st, it, &it->new, &n);
+		side_info(b, it, &it->new, &n);
 	st->too_large += o.skipped || n.skipped;
 	if (pairs_blobs(it) && !o.binary && !n.binary) {
 		const char *data;
 		size_t len;
 		uint64_t keep;
 
-		side_bytes(st, &it->old, &data, &len);
+		side_bytes(b, &it->old, &data, &len);
 		keep = emit_blob(st, &it->old.oid, data, len, NO_OFF);
-		side_bytes(st, &it->new, &data, &len);
+		side_bytes(b, &it->new, &data, &len);
 		emit_blob(st, &it->new.oid, data, len, keep);
 	} else if (st->all_blobs && it->status == 'A' && !n.binary) {
 		const char *data;
 		size_t len;
 
-		side_bytes(st, &it->new, &data, &len);
+		side_bytes(b, &it->new, &data, &len);
 		emit_blob(st, &it->new.oid, data, len, NO_OFF);
 	}
 	pk = cf_writer_begin(&st->w, CF_REC_CHANGE, it->version, it->nfields + 6);
-	cf_buf_add(&st->w.buf, st->buf.buf + it->off, it->len);
+	cf_buf_add(&st->w.buf, b->buf.buf + it->off, it->len);
 	cf_pack_kv_u64(pk, "old_size", o.size);
 	cf_pack_kv_u64(pk, "new_size", n.size);
 	cf_pack_kv_u64(pk, "old_lines", o.lines);
@@ -614,6 +661,62 @@ static void emit_change(struct stage *st, const struct item *it)
 	cf_pack_kv_bool(pk, "bin", o.binary || n.binary);
 	cf_pack_kv_bool(pk, "new_bin", n.binary);
 	cf_writer_end(&st->w);
+}
+
+/* The writing thread's work: the batch in stream order. */
+static void write_batch(struct stage *st, const struct batch *b)
+{
+	for (size_t i = 0; i < b->nr_items; i++) {
+		const struct item *it = &b->items[i];
+
+		if (it->status)
+			emit_change(st, b, it);
+		else
+			cf_writer_raw(&st->w, b->buf.buf + it->off, it->len);
+	}
+}
+
+/*
+ * Each batch is flushed once written: the main thread may be waiting for
+ * input by then, and the next stage must not wait for records we hold.
+ */
+static void *writer_main(void *data)
+{
+	struct stage *st = data;
+	struct batch *b;
+
+	pthread_mutex_lock(&st->wmu);
+	for (;;) {
+		while (!st->job && !st->wquit)
+			pthread_cond_wait(&st->wcv, &st->wmu);
+		if (!st->job)
+			break;
+		b = st->job;
+		pthread_mutex_unlock(&st->wmu);
+		write_batch(st, b);
+		cf_writer_flush(&st->w);
+		pthread_mutex_lock(&st->wmu);
+		st->job = NULL;
+		pthread_cond_broadcast(&st->wcv);
+	}
+	pthread_mutex_unlock(&st->wmu);
+	return NULL;
+}
+
+static void hand_to_writer(struct stage *st, struct batch *b)
+{
+	pthread_mutex_lock(&st->wmu);
+	st->job = b;
+	pthread_cond_broadcast(&st->wcv);
+	pthread_mutex_unlock(&st->wmu);
+}
+
+static void wait_for_writer(struct stage *st)
+{
+	pthread_mutex_lock(&st->wmu);
+	while (st->job)
+		pthread_cond_wait(&st->wcv, &st->wmu);
+	pthread_mutex_unlock(&st->wmu);
 }
 
 /* The last thing the batch did with a blob: (re)placed it at a path, or replaced it. */
@@ -651,12 +754,12 @@ static int is_live(const struct stage *st, const struct cf_oid *oid)
  * its cached bytes too; it is read again if modified: slower, never wrong.
  * Afterwards is_live() says which of the batch's new sides to cache.
  */
-static void drop_consumed(struct stage *st)
+static void drop_consumed(struct stage *st, const struct batch *b)
 {
 	CF_ALLOC_GROW(st->fates, st->nr_slots, st->alloc_fates);
 	memset(st->fates, 0, st->nr_slots * sizeof(*st->fates));
-	for (size_t n = 0; n < st->nr_items; n++) {
-		const struct item *it = &st->items[n];
+	for (size_t n = 0; n < b->nr_items; n++) {
+		const struct item *it = &b->items[n];
 
 		if (it->status && it->status != 'A')
 			set_fate(st, &it->old.oid, 0);
@@ -668,30 +771,35 @@ static void drop_consumed(struct stage *st)
 			cf_blobcache_drop(&st->cache, st->fates[i].oid);
 }
 
-/* Remembers what was read; new sides' bytes go to the cache. */
-static void finish_batch(struct stage *st)
+/*
+ * Remembers what the batch read, before it is written out, so that the next
+ * batch is planned with it: new sides' bytes go to the cache.  Cached bytes
+ * the batch still writes out are only retired when they leave (the cache
+ * defers), and freed once the batch is written.
+ */
+static void remember(struct stage *st, const struct batch *b)
 {
-	drop_consumed(st);
-	for (size_t i = 0; i < st->nr_wants; i++) {
-		struct want *w = &st->wants[i];
+	drop_consumed(st, b);
+	for (size_t i = 0; i < b->nr_wants; i++) {
+		const struct want *w = &b->wants[i];
 
-		if (w->failed)
-			continue;
 		st->stats.reads += !w->over;
 		st->stats.read_bytes += w->over ? 0 : w->info.size;
 		st->stats.over += w->over;
 		cf_blobinfo_put(&st->infos, &w->oid, &w->info);
 		if (w->data && w->cache && is_live(st, &w->oid))
 			cf_blobcache_put(&st->cache, &w->oid, xmemdupz(w->data, w->len), w->len);
-		w->data = NULL;
 	}
+}
+
+/* Empties a written batch for the main thread to fill again. */
+static void recycle(struct stage *st, struct batch *b)
+{
 	for (int i = 0; i < st->nr_workers; i++)
-		cf_slab_reset(&st->workers[i].slab);
-	st->nr_items = 0;
-	st->nr_wants = 0;
-	cf_buf_reset(&st->buf);
-	st->batch_commits = 0;
-	st->expected = 0;
+		cf_slab_reset(&b->slabs[i]);
+	b->nr_items = 0;
+	b->nr_wants = 0;
+	cf_buf_reset(&b->buf);
 }
 
 static uint64_t resident_bytes(void)
@@ -709,8 +817,9 @@ static uint64_t resident_bytes(void)
 
 /*
  * With -v, after a batch's blobs are read (when it holds the most): if the
- * stage is larger than ever, what holds its memory.  The batch's bytes are
- * those of the slabs its blobs were read into.
+ * stage is larger than ever, what holds its memory.  The batches' bytes are
+ * those of the slabs their blobs were read into, the one being written out
+ * included; the cache's include the retired bytes it still writes out.
  */
 static void sample_memory(struct stage *st)
 {
@@ -721,10 +830,11 @@ static void sample_memory(struct stage *st)
 		return;
 	memset(p, 0, sizeof(*p));
 	p->resident = resident;
-	p->cache = st->cache.bytes;
+	p->cache = st->cache.bytes + st->cache.retired_bytes;
 	for (int i = 0; i < st->nr_workers; i++) {
 		p->delta += cf_odb_cache_bytes(st->workers[i].odb);
-		p->batch += st->workers[i].slab.bytes;
+		for (int j = 0; j < 2; j++)
+			p->batch += st->batches[j].slabs[i].bytes;
 	}
 #ifdef __GLIBC__
 	{
@@ -735,25 +845,34 @@ static void sample_memory(struct stage *st)
 #endif
 }
 
+/*
+ * Reads the batch while the writing thread writes the previous one, then
+ * hands it over and goes on filling the other.
+ */
 static void process_batch(struct stage *st)
 {
-	if (!st->nr_items)
+	struct batch *b = st->fill;
+
+	if (!b->nr_items)
 		return;
 	st->stats.batches++;
 	plan(st);
-	if (st->nr_wants)
+	if (b->nr_wants)
 		read_wants(st);
+	check_reads(b);
 	if (st->verbose)
 		sample_memory(st);
-	for (size_t i = 0; i < st->nr_items; i++) {
-		const struct item *it = &st->items[i];
-
-		if (it->status)
-			emit_change(st, it);
-		else
-			cf_writer_raw(&st->w, st->buf.buf + it->off, it->len);
-	}
-	finish_batch(st);
+	wait_for_writer(st);
+	cf_blobcache_reap(&st->cache);
+	remember(st, b);
+	hand_to_writer(st, b);
+	st->fill = &st->batches[b == st->batches];
+	recycle(st, st->fill);
+	/* Freed blobs leave holes in malloc's heap that it keeps resident. */
+	if (st->release_memory)
+		malloc_trim(0);
+	st->batch_commits = 0;
+	st->expected = 0;
 }
 
 static void start_workers(struct stage *st, const char *gitdir, int n, uint64_t delta_cache)
@@ -789,9 +908,44 @@ static void stop_workers(struct stage *st)
 			pthread_join(st->workers[i].thread, NULL);
 		cf_odb_free(st->workers[i].odb);
 		cf_buf_release(&st->workers[i].scratch);
-		cf_slab_release(&st->workers[i].slab);
 	}
 	free(st->workers);
+}
+
+static void start_writer(struct stage *st)
+{
+	for (int i = 0; i < 2; i++) {
+		struct batch *b = &st->batches[i];
+
+		cf_buf_init(&b->buf, 1 << 16);
+		msgpack_packer_init(&b->pk, &b->buf, buf_write);
+		b->slabs = xcalloc(st->nr_workers, sizeof(*b->slabs));
+	}
+	st->fill = &st->batches[0];
+	st->cache.defer = 1;
+	pthread_mutex_init(&st->wmu, NULL);
+	pthread_cond_init(&st->wcv, NULL);
+	if (pthread_create(&st->writer, NULL, writer_main, st))
+		die("cannot start the writing thread");
+}
+
+static void stop_writer(struct stage *st)
+{
+	pthread_mutex_lock(&st->wmu);
+	st->wquit = 1;
+	pthread_cond_broadcast(&st->wcv);
+	pthread_mutex_unlock(&st->wmu);
+	pthread_join(st->writer, NULL);
+	for (int i = 0; i < 2; i++) {
+		struct batch *b = &st->batches[i];
+
+		for (int j = 0; j < st->nr_workers; j++)
+			cf_slab_release(&b->slabs[j]);
+		free(b->slabs);
+		cf_buf_release(&b->buf);
+		free(b->items);
+		free(b->wants);
+	}
 }
 
 static void report_peak(const struct peak *p)
@@ -870,12 +1024,11 @@ static void run(struct stage *st, uint64_t batch_size)
 			add_raw(st, &rec);
 		}
 		/* Never hold finished work while waiting for input. */
-		if (!cf_reader_ready(&st->reader)) {
+		if (!cf_reader_ready(&st->reader))
 			process_batch(st);
-			cf_writer_flush(&st->w);
-		}
 	}
 	process_batch(st);
+	wait_for_writer(st);
 	if (st->seen_stream)
 		write_scope(st);
 }
@@ -883,7 +1036,7 @@ static void run(struct stage *st, uint64_t batch_size)
 int cmd_main(int argc, char **argv)
 {
 	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_DELTA, OPT_MAX, OPT_BLOBS,
-	       OPT_BATCH_BYTES };
+	       OPT_BATCH_BYTES, OPT_RELEASE };
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
@@ -893,6 +1046,7 @@ int cmd_main(int argc, char **argv)
 		{ "max-blob-size", required_argument, NULL, OPT_MAX },
 		{ "blobs", required_argument, NULL, OPT_BLOBS },
 		{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
+		{ "release-memory", no_argument, NULL, OPT_RELEASE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -928,6 +1082,9 @@ int cmd_main(int argc, char **argv)
 		case OPT_BATCH_BYTES:
 			st.batch_bytes = cf_opt_size("--batch-bytes", optarg);
 			break;
+		case OPT_RELEASE:
+			st.release_memory = 1;
+			break;
 		case OPT_BLOBS:
 			if (strcmp(optarg, "all") && strcmp(optarg, "modified"))
 				usage_error("--blobs: '%s' is neither 'modified' nor 'all'", optarg);
@@ -952,15 +1109,15 @@ int cmd_main(int argc, char **argv)
 	repo = cf_repo_open(argv[optind]);
 	cf_blobinfo_init(&st.infos);
 	cf_blobcache_init(&st.cache, cache);
-	cf_buf_init(&st.buf, 1 << 16);
-	msgpack_packer_init(&st.pk, &st.buf, buf_write);
 	cf_reader_init(&st.reader, 0);
 	cf_writer_init(&st.w, 1);
 	start_workers(&st, cf_repo_gitdir(repo), (int)workers, delta_cache);
+	start_writer(&st);
 
 	run(&st, batch);
 
 	cf_writer_flush(&st.w);
+	stop_writer(&st);
 	if (st.verbose)
 		report(&st);
 	stop_workers(&st);
@@ -969,9 +1126,6 @@ int cmd_main(int argc, char **argv)
 	cf_arena_destroy(st.arena);
 	cf_blobcache_release(&st.cache);
 	cf_blobinfo_release(&st.infos);
-	cf_buf_release(&st.buf);
-	free(st.items);
-	free(st.wants);
 	free(st.order);
 	free(st.slots);
 	free(st.fates);

@@ -665,6 +665,8 @@ static void stage_args(struct stage *s, const struct options *o)
 			size_arg(a, "--delta-cache-size", k->delta_cache_size);
 		if (k->batch_bytes)
 			size_arg(a, "--batch-bytes", k->batch_bytes);
+		if (k->release_memory)
+			args_push(a, "--release-memory");
 		push_all(a, &o->fid.blobload);
 		if (nr_head > 4)
 			args_push(a, "--blobs=all");
@@ -859,8 +861,11 @@ static void print_knobs(const struct cf_knobs *k, uint64_t pipe_bytes,
 		cf_note("delta-cache-size = %s (memory budget): per cf-blobload thread",
 			cf_size_str(k->delta_cache_size, b));
 	if (k->batch_bytes)
-		cf_note("batch-bytes = %s (memory budget): text a cf-blobload batch holds",
-			cf_size_str(k->batch_bytes, b));
+		cf_note("batch-bytes = %s (memory budget): text a cf-blobload batch holds "
+			"(two are held)", cf_size_str(k->batch_bytes, b));
+	if (k->release_memory)
+		cf_note("release-memory (memory budget): cf-blobload gives free memory back "
+			"after each batch");
 	if (k->tree_cache_size)
 		cf_note("tree-cache-size = %s (memory budget): cf-treediff's --delta-cache-size",
 			cf_size_str(k->tree_cache_size, b));

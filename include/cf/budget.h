@@ -39,11 +39,17 @@ struct cf_knobs {
 	 * Not flags of cf-run (0: the stage's own default): what a budget
 	 * leaves each cf-blobload thread for its delta-base cache once the
 	 * rest of its cost is counted, the text a cf-blobload batch may hold
-	 * (--batch-bytes), and cf-treediff's delta-base cache of trees.
+	 * (--batch-bytes; it holds two), and cf-treediff's delta-base cache of
+	 * trees.
 	 */
 	uint64_t delta_cache_size;
 	uint64_t batch_bytes;
 	uint64_t tree_cache_size;
+	/*
+	 * cf-blobload --release-memory: a budget pays in page faults for the
+	 * 20-25 MiB malloc would keep free but resident (git/git's history).
+	 */
+	int release_memory;
 };
 
 enum cf_knob_index {
