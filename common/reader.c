@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cf/alloc.h"
 #include "cf/reader.h"
+#include "cf/record.h"
 #include "cf/size.h"
 #include "cf/usage.h"
 
@@ -255,29 +256,161 @@ static _Noreturn void bad_record(struct cf_reader *r, const char *why)
 		 (unsigned long long)(r->base + r->start), why);
 }
 
-static void find_type(struct cf_reader *r, struct cf_record *rec)
+/*
+ * The end of the object at pos in a record the scanner passed, so that
+ * every header is whole and within it.
+ */
+static size_t skip_object(struct scan *s, const struct cf_reader_limits *lim, size_t pos)
 {
-	const msgpack_object_map *m = &rec->map->via.map;
-	int have_t = 0, have_v = 0;
+	uint64_t left = 1;
 
-	for (uint32_t i = 0; i < m->size; i++) {
-		const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != 1)
-			continue;
-		if (k->via.str.ptr[0] == 't' && v->type == MSGPACK_OBJECT_STR) {
-			rec->type = v->via.str.ptr;
-			rec->type_len = v->via.str.size;
-			have_t = 1;
-		} else if (k->via.str.ptr[0] == 'v' &&
-			   v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-			rec->version = v->via.u64;
-			have_v = 1;
-		}
+	while (left) {
+		size_t skip;
+		uint64_t count;
+		enum kind kind;
+
+		header(s, lim, pos, &skip, &count, &kind);
+		pos += skip;
+		left += (kind == MAP ? 2 * count : count) - 1;
 	}
-	if (!have_t)
+	return pos;
+}
+
+/*
+ * A string's bytes, or an integer msgpack-c would decode as positive (a
+ * signed encoding of a value of 0 or more included): what 't' and 'v' need.
+ */
+static int str_at(const unsigned char *p, const char **str, size_t *len)
+{
+	unsigned c = p[0];
+
+	if (c >= 0xa0 && c <= 0xbf)
+		*len = c & 0x1f, *str = (const char *)p + 1;
+	else if (c == 0xd9)
+		*len = p[1], *str = (const char *)p + 2;
+	else if (c == 0xda)
+		*len = be(p + 1, 2), *str = (const char *)p + 3;
+	else if (c == 0xdb)
+		*len = be(p + 1, 4), *str = (const char *)p + 5;
+	else
+		return 0;
+	return 1;
+}
+
+static int uint_at(const unsigned char *p, uint64_t *v)
+{
+	unsigned c = p[0];
+	int n = c == 0xcc || c == 0xd0 ? 1 : c == 0xcd || c == 0xd1 ? 2 :
+		c == 0xce || c == 0xd2 ? 4 : c == 0xcf || c == 0xd3 ? 8 : 0;
+
+	if (c <= 0x7f) {
+		*v = c;
+		return 1;
+	}
+	if (!n || (c >= 0xd0 && (p[1] & 0x80)))
+		return 0;
+	*v = be(p + 1, n);
+	return 1;
+}
+
+/*
+ * Calls fn with the offsets of each key and value of the record map at p,
+ * len bytes the scanner passed.
+ */
+static void each_field(const unsigned char *p, size_t len, const struct cf_reader_limits *lim,
+		       void (*fn)(const unsigned char *p, size_t key, size_t val, size_t end,
+				  void *data),
+		       void *data)
+{
+	struct scan s = { p, len, 0, NULL };
+	uint64_t fields = (p[0] & 0xf0) == 0x80 ? p[0] & 0x0f : be(p + 1, p[0] == 0xde ? 2 : 4);
+	size_t pos = (p[0] & 0xf0) == 0x80 ? 1 : p[0] == 0xde ? 3 : 5;
+
+	for (uint64_t i = 0; i < fields; i++) {
+		size_t key = pos, val = skip_object(&s, lim, pos);
+
+		pos = skip_object(&s, lim, val);
+		fn(p, key, val, pos, data);
+	}
+}
+
+struct type_seen {
+	struct cf_record *rec;
+	int t, v;
+};
+
+/* The last 't' and 'v' win, as they do in a map msgpack-c decodes. */
+static void type_field(const unsigned char *p, size_t key, size_t val, size_t end, void *data)
+{
+	struct type_seen *seen = data;
+	const char *k;
+	size_t klen;
+
+	(void)end;
+	if (!str_at(p + key, &k, &klen) || klen != 1)
+		return;
+	if (k[0] == 't' && str_at(p + val, &seen->rec->type, &seen->rec->type_len))
+		seen->t = 1;
+	else if (k[0] == 'v' && uint_at(p + val, &seen->rec->version))
+		seen->v = 1;
+}
+
+static void find_type(struct cf_reader *r, struct cf_record *rec, size_t len)
+{
+	struct type_seen seen = { rec, 0, 0 };
+
+	each_field(r->buf + r->start, len, &r->limits, type_field, &seen);
+	if (!seen.t)
 		bad_record(r, "no string 't' (record type) key");
-	if (!have_v)
+	if (!seen.v)
 		bad_record(r, "no unsigned 'v' (schema version) key");
+}
+
+struct field_want {
+	const char *key;
+	size_t key_len;
+	const unsigned char *val;
+	size_t val_len;
+};
+
+static void want_field(const unsigned char *p, size_t key, size_t val, size_t end, void *data)
+{
+	struct field_want *w = data;
+	const char *k;
+	size_t klen;
+
+	if (str_at(p + key, &k, &klen) && klen == w->key_len && !memcmp(k, w->key, klen)) {
+		w->val = p + val;
+		w->val_len = end - val;
+	}
+}
+
+const char *cf_rec_field_raw(const struct cf_record *rec, const char *key, size_t *len)
+{
+	struct field_want w = { key, strlen(key), NULL, 0 };
+
+	if (!rec->reader)
+		return NULL;
+	each_field((const unsigned char *)rec->raw, rec->raw_len, &rec->reader->limits,
+		   want_field, &w);
+	*len = w.val_len;
+	return (const char *)w.val;
+}
+
+const msgpack_object *cf_rec_map(const struct cf_record *rec)
+{
+	struct cf_reader *r = rec->reader;
+	size_t off = 0;
+
+	if (rec->map || !r)
+		return rec->map;
+	if (r->decoded != rec->number) {
+		if (msgpack_unpack_next(&r->res, rec->raw, rec->raw_len, &off) !=
+			    MSGPACK_UNPACK_SUCCESS || off != rec->raw_len)
+			cf_rec_die(rec, "malformed msgpack");
+		r->decoded = rec->number;
+	}
+	return &r->res.data;
 }
 
 int cf_reader_next(struct cf_reader *r, struct cf_record *rec)
@@ -285,23 +418,22 @@ int cf_reader_next(struct cf_reader *r, struct cf_record *rec)
 	for (;;) {
 		struct scan s = { r->buf + r->start, r->end - r->start, 0, NULL };
 		int bad;
-		size_t len = scan_record(&s, &r->limits, &bad), off = 0;
+		size_t len = scan_record(&s, &r->limits, &bad);
 
 		if (bad)
 			bad_record(r, s.why);
 		if (len) {
-			msgpack_unpack_return ret = msgpack_unpack_next(&r->res,
-				(const char *)r->buf + r->start, len, &off);
-			if (ret != MSGPACK_UNPACK_SUCCESS || off != len)
-				bad_record(r, "malformed msgpack");
-			rec->map = &r->res.data;
 			/* Before advancing: its errors name this record. */
-			find_type(r, rec);
+			find_type(r, rec, len);
+			rec->map = NULL;
+			rec->reader = r;
 			rec->raw = (const char *)r->buf + r->start;
 			rec->raw_len = len;
 			rec->number = ++r->records;
 			rec->offset = r->base + r->start;
 			r->start += len;
+			if (!r->lazy)
+				rec->map = cf_rec_map(rec);
 			return 1;
 		}
 		if (r->eof) {

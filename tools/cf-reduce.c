@@ -173,23 +173,54 @@ static void stream_part(struct input *in, const struct cf_record *rec)
 	ps->open = 0;
 }
 
-static void add_result(struct input *in, const struct cf_record *rec)
+/*
+ * A scalar field of a result, decoded alone: the result itself is kept as
+ * bytes (see keep), and decoding it whole would hold its objects too.
+ */
+static const msgpack_object *result_field(const struct cf_record *rec, const char *key,
+					  msgpack_unpacked *u)
 {
 	size_t len;
-	const char *name = cf_rec_str(rec, "analyzer", &len);
-	const msgpack_object *data = cf_rec_get(rec, "data");
+	const char *raw = cf_rec_field_raw(rec, key, &len);
+
+	if (!raw)
+		cf_rec_die(rec, "missing field '%s'", key);
+	if (msgpack_unpack_next(u, raw, len, NULL) != MSGPACK_UNPACK_SUCCESS)
+		cf_rec_die(rec, "malformed msgpack");
+	return &u->data;
+}
+
+static void add_result(struct input *in, const struct cf_record *rec)
+{
+	msgpack_unpacked un, us;
+	const msgpack_object *name;
+	size_t len;
+	const char *data;
+	unsigned char c;
 	struct kept *k;
 
-	cf_rec_u64(rec, "schema");
-	if (!data || data->type != MSGPACK_OBJECT_MAP)
+	msgpack_unpacked_init(&un);
+	msgpack_unpacked_init(&us);
+	name = result_field(rec, "analyzer", &un);
+	if (name->type != MSGPACK_OBJECT_STR)
+		cf_rec_die(rec, "'analyzer' must be a string");
+	data = cf_rec_field_raw(rec, "data", &len);
+	c = data ? (unsigned char)data[0] : 0;
+	if (result_field(rec, "schema", &us)->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		cf_rec_die(rec, "'schema' must be an unsigned integer");
+	if (!data || !((c & 0xf0) == 0x80 || c == 0xde || c == 0xdf))
 		cf_rec_die(rec, "'data' must be a map");
-	if (!len || memchr(name, 0, len))
+	len = name->via.str.size;
+	if (!len || memchr(name->via.str.ptr, 0, len))
 		cf_rec_die(rec, "'analyzer' must be a non-empty name");
-	if ((len == 8 && !memcmp(name, "codefang", 8)) || (len == 5 && !memcmp(name, "scope", 5)))
-		cf_rec_die(rec, "the analyzer name '%.*s' is reserved", (int)len, name);
+	if ((len == 8 && !memcmp(name->via.str.ptr, "codefang", 8)) ||
+	    (len == 5 && !memcmp(name->via.str.ptr, "scope", 5)))
+		cf_rec_die(rec, "the analyzer name '%.*s' is reserved", (int)len, name->via.str.ptr);
 	CF_ALLOC_GROW(in->results, in->nr + 1, in->alloc);
 	k = &in->results[in->nr++];
-	k->analyzer = xmemdupz(name, len);
+	k->analyzer = xmemdupz(name->via.str.ptr, len);
+	msgpack_unpacked_destroy(&un);
+	msgpack_unpacked_destroy(&us);
 	keep(k, rec);
 	k->part = result_part(in, k);
 }
@@ -277,6 +308,7 @@ static void read_input(struct input *in, int fd)
 	struct cf_record rec;
 
 	cf_reader_init(&r, fd);
+	r.lazy = 1;
 	while (cf_reader_next(&r, &rec)) {
 		if (cf_rec_is(&rec, CF_REC_RESULT)) {
 			add_result(in, &rec);
