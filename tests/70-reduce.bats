@@ -407,7 +407,7 @@ anomaly (schema 1)
 OUT
 }
 
-@test "cf-reduce: json is written from the msgpack bytes as from decoded objects, every type" {
+@test "cf-reduce: json and yaml are written from the msgpack bytes as from decoded objects, every type" {
 	python3 - >"$BATS_TEST_TMPDIR/types.mp" <<'PY'
 import struct, sys
 def s(x):
@@ -489,5 +489,29 @@ PY
     }
   }
 }
+OUT
+	# and the yaml the decoded objects gave (before cf_yaml_raw)
+	run -0 cf-reduce -f yaml "$BATS_TEST_TMPDIR/types.mp"
+	assert_output - <<'OUT'
+---
+"codefang":
+  "format": 1
+"zz":
+  "schema": 1
+  "neg": [-1,-32,-128,-300,-70000,-1099511627776,5]
+  "pos": [0,127,255,65535,2147483648,18446744073709551615]
+  "flt": [1.5,0.1,3.0,null]
+  "bin": "01abff"
+  "ext": "7f"
+  "str": ["caf�","\"q\"\n\t","é"]
+  "empty":
+    - []
+    - {}
+  "7": "int key"
+  "nest":
+    "x":
+      - "y": null
+      - true
+      - false
 OUT
 }

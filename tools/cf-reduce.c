@@ -1060,11 +1060,15 @@ static void render(struct input *in, enum format fmt, struct cf_buf *out)
 		return;
 	}
 	pack_document(in, &sb);
-	if (fmt == FMT_JSON) {
-		/* from the bytes: a large document decoded would be many times larger */
-		if (!cf_json_raw(out, sb.data, sb.size, CF_JSON_PRETTY))
+	/* from the bytes: a large document decoded would be many times larger */
+	if (fmt == FMT_JSON || fmt == FMT_YAML) {
+		if (fmt == FMT_YAML)
+			cf_buf_addstr(out, "---\n");
+		if (!(fmt == FMT_JSON ? cf_json_raw(out, sb.data, sb.size, CF_JSON_PRETTY)
+				      : cf_yaml_raw(out, sb.data, sb.size, 0)))
 			BUG("the document does not decode");
-		cf_buf_addch(out, '\n');
+		if (fmt == FMT_JSON)
+			cf_buf_addch(out, '\n');
 		msgpack_sbuffer_destroy(&sb);
 		return;
 	}
@@ -1072,10 +1076,6 @@ static void render(struct input *in, enum format fmt, struct cf_buf *out)
 	if (msgpack_unpack_next(&doc, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
 		BUG("the document does not decode");
 	switch (fmt) {
-	case FMT_YAML:
-		cf_buf_addstr(out, "---\n");
-		cf_yaml_obj(out, &doc.data, 0);
-		break;
 	case FMT_PLOT:
 		cf_plot_html(out, &doc.data);
 		break;

@@ -33,5 +33,12 @@ void cf_json_str(struct cf_buf *out, const char *s, size_t len);
 size_t cf_utf8_len(const char *s, size_t left);
 /* A YAML block document of o, two-space indentation, at the given indent. */
 void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent);
+/*
+ * The same from the msgpack bytes at p, as cf_json_raw (and what
+ * cf_yaml_obj packs o for): a large document decoded would be many times
+ * larger.  Returns the bytes read, 0 when they are not one whole msgpack
+ * object.
+ */
+size_t cf_yaml_raw(struct cf_buf *out, const char *p, size_t len, int indent);
 
 #endif
