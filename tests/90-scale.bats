@@ -152,6 +152,13 @@ mib() {
 	# without a budget nothing is set aside
 	run cf-run history -v -a devs -o out.json "$REPO"
 	refute_line --partial "reserve"
+	# a reserve that leaves the knobs less than their floors is said
+	run --separate-stderr cf-run history --dry-run --memory-budget=128MiB \
+		-a burndown,devs,couples,file-history,shotness,typos,sentiment,imports,quality "$REPO"
+	assert_success
+	assert_equal "$stderr" "cf-run: warning: --memory-budget=128MiB: 68.5 MiB set aside for the analyzers and the pipeline leaves less than the knobs' 64 MiB; the peak may pass the budget"
+	run --separate-stderr cf-run history --dry-run --memory-budget=128MiB -a burndown,devs "$REPO"
+	assert_equal "$stderr" ""
 }
 
 @test "streaming auto: off for a small history without a budget, on past 80% of a budget" {

@@ -1299,7 +1299,8 @@ static void apply_budget(struct options *o)
 {
 	struct stream_opts *st = &o->st;
 	git_repository *repo;
-	char b[32];
+	uint64_t reserve;
+	char b[32], c[32];
 
 	if (!st->budget_arg)
 		return;
@@ -1313,7 +1314,13 @@ static void apply_budget(struct options *o)
 	for (int i = 0; i < o->nr_analyzers; i++)
 		st->reserve_analyzers += cf_analyzer_reserve(o->analyzers[i], st->paths);
 	st->reserve_pipeline = cf_pipeline_reserve(st->index_bytes);
-	cf_knobs_from_budget(&o->knobs, st->budget, st->reserve_analyzers + st->reserve_pipeline);
+	reserve = st->reserve_analyzers + st->reserve_pipeline;
+	/* The knobs then get their floors, which the budget does not pay for. */
+	if (reserve + CF_KNOBS_MIN > st->budget)
+		warning("--memory-budget=%s: %s set aside for the analyzers and the pipeline leaves "
+			"less than the knobs' %s; the peak may pass the budget", st->budget_arg,
+			cf_size_str(reserve, b), cf_size_str(CF_KNOBS_MIN, c));
+	cf_knobs_from_budget(&o->knobs, st->budget, reserve);
 }
 
 struct streaming {
