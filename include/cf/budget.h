@@ -91,8 +91,11 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget, uint64_t reserve);
  * The pipeline: CF_PIPELINE_BASE (cf-run, cf-reduce and the stages that
  * read the repository, before any cache) and CF_INDEX_COPIES times the
  * bytes of the pack indexes, whose pages cf-revlist, cf-treediff and
- * cf-blobload each touch through the walk.  On git/git (22.7 MiB of index)
- * that is 100 MiB; the stages held 110-120 MiB beside their knobs.
+ * cf-blobload each touch through the walk.  The index stands for the size
+ * of the history the stages' own memory grows with (mapped index pages,
+ * malloc's free space, libgit2's state), and the factor is a calibration,
+ * not a count of pages: on git/git (22.7 MiB of index) the reserve is 100
+ * MiB, and the stages held 110-120 MiB beside their knobs.
  */
 #define CF_KNOBS_MIN (64ull << 20)
 /* The blob cache's floor, when the other knobs take all the budget leaves. */
