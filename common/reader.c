@@ -276,10 +276,7 @@ static size_t skip_object(struct scan *s, const struct cf_reader_limits *lim, si
 	return pos;
 }
 
-/*
- * A string's bytes, or an integer msgpack-c would decode as positive (a
- * signed encoding of a value of 0 or more included): what 't' and 'v' need.
- */
+/* What 't' needs: a string's bytes. */
 static int str_at(const unsigned char *p, const char **str, size_t *len)
 {
 	unsigned c = p[0];
@@ -297,6 +294,10 @@ static int str_at(const unsigned char *p, const char **str, size_t *len)
 	return 1;
 }
 
+/*
+ * What 'v' needs: an integer msgpack-c would decode as positive, a signed
+ * encoding of a value of 0 or more included.
+ */
 static int uint_at(const unsigned char *p, uint64_t *v)
 {
 	unsigned c = p[0];
