@@ -201,7 +201,22 @@ struct raw {
 	const unsigned char *p;
 	size_t len, at;
 	int bad;
+	/* out goes to sink once it holds FLUSH_BYTES, unless a yaml dash is still to be set */
+	const struct cf_render_sink *sink;
+	struct cf_buf *out;
+	int hold;
 };
+
+#define FLUSH_BYTES (1u << 20)
+
+/* Between two elements, where nothing written before is changed again. */
+static void raw_flush(struct cf_buf *out, struct raw *r)
+{
+	if (r->sink && out == r->out && !r->hold && out->len >= FLUSH_BYTES) {
+		r->sink->write(r->sink->data, out->buf, out->len);
+		cf_buf_setlen(out, 0);
+	}
+}
 
 static uint64_t raw_uint(struct raw *r, size_t n)
 {
@@ -272,6 +287,7 @@ static void raw_container(struct cf_buf *out, struct raw *r, uint64_t n, int map
 			cf_buf_addstr(out, (flags & CF_JSON_PRETTY) ? ": " : ":");
 		}
 		raw_json(out, r, flags, depth + 1);
+		raw_flush(out, r);
 	}
 	if (n)
 		newline(out, flags, depth);
@@ -333,12 +349,18 @@ static void raw_json(struct cf_buf *out, struct raw *r, unsigned flags, int dept
 	}
 }
 
-size_t cf_json_raw(struct cf_buf *out, const char *p, size_t len, unsigned flags)
+size_t cf_json_raw_to(struct cf_buf *out, const char *p, size_t len, unsigned flags,
+		      const struct cf_render_sink *sink)
 {
-	struct raw r = { (const unsigned char *)p, len, 0, 0 };
+	struct raw r = { (const unsigned char *)p, len, 0, 0, sink, out, 0 };
 
 	raw_json(out, &r, flags & ~(unsigned)CF_JSON_SORT_KEYS, 0);
 	return r.bad ? 0 : r.at;
+}
+
+size_t cf_json_raw(struct cf_buf *out, const char *p, size_t len, unsigned flags)
+{
+	return cf_json_raw_to(out, p, len, flags, NULL);
 }
 
 static void indent_to(struct cf_buf *out, int indent)
@@ -466,9 +488,12 @@ static void raw_yaml(struct cf_buf *out, struct raw *r, int indent)
 			} else {
 				/* "- key: value": the map's first line carries the dash. */
 				size_t at = out->len;
+				r->hold++;
 				raw_yaml(out, r, indent + 2);
 				out->buf[at + indent] = '-';
+				r->hold--;
 			}
+			raw_flush(out, r);
 		}
 		return;
 	}
@@ -484,12 +509,14 @@ static void raw_yaml(struct cf_buf *out, struct raw *r, int indent)
 			cf_buf_addstr(out, ":\n");
 			raw_yaml(out, r, indent + 2);
 		}
+		raw_flush(out, r);
 	}
 }
 
-size_t cf_yaml_raw(struct cf_buf *out, const char *p, size_t len, int indent)
+size_t cf_yaml_raw(struct cf_buf *out, const char *p, size_t len, int indent,
+		   const struct cf_render_sink *sink)
 {
-	struct raw r = { (const unsigned char *)p, len, 0, 0 };
+	struct raw r = { (const unsigned char *)p, len, 0, 0, sink, out, 0 };
 
 	raw_yaml(out, &r, indent);
 	return r.bad ? 0 : r.at;
@@ -503,6 +530,6 @@ void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, *o);
-	cf_yaml_raw(out, sb.data, sb.size, indent);
+	cf_yaml_raw(out, sb.data, sb.size, indent, NULL);
 	msgpack_sbuffer_destroy(&sb);
 }

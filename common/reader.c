@@ -314,88 +314,94 @@ static int uint_at(const unsigned char *p, uint64_t *v)
 	return 1;
 }
 
-/*
- * Calls fn with the offsets of each key and value of the record map at p,
- * len bytes the scanner passed.
- */
-static void each_field(const unsigned char *p, size_t len, const struct cf_reader_limits *lim,
-		       void (*fn)(const unsigned char *p, size_t key, size_t val, size_t end,
-				  void *data),
-		       void *data)
+/* Bytes the scanner passed: no string is too long any more. */
+static const struct cf_reader_limits passed = { .max_record = SIZE_MAX };
+
+int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len)
 {
-	struct scan s = { p, len, 0, NULL };
-	uint64_t fields = (p[0] & 0xf0) == 0x80 ? p[0] & 0x0f : be(p + 1, p[0] == 0xde ? 2 : 4);
-	size_t pos = (p[0] & 0xf0) == 0x80 ? 1 : p[0] == 0xde ? 3 : 5;
+	const unsigned char *p = (const unsigned char *)map;
 
-	for (uint64_t i = 0; i < fields; i++) {
-		size_t key = pos, val = skip_object(&s, lim, pos);
-
-		pos = skip_object(&s, lim, val);
-		fn(p, key, val, pos, data);
+	it->p = map;
+	it->len = len;
+	if (len && (p[0] & 0xf0) == 0x80) {
+		it->left = p[0] & 0x0f;
+		it->pos = 1;
+	} else if (len && (p[0] == 0xde || p[0] == 0xdf)) {
+		it->left = be(p + 1, p[0] == 0xde ? 2 : 4);
+		it->pos = p[0] == 0xde ? 3 : 5;
+	} else {
+		it->left = 0;
+		return 0;
 	}
+	return 1;
 }
 
-struct type_seen {
-	struct cf_record *rec;
-	int t, v;
-};
+int cf_map_iter_next(struct cf_map_iter *it, const char **key, size_t *key_len,
+		     const char **val, size_t *val_len)
+{
+	struct scan s = { (const unsigned char *)it->p, it->len, 0, NULL };
+	size_t k = it->pos, v;
+
+	if (!it->left)
+		return 0;
+	it->left--;
+	v = skip_object(&s, &passed, k);
+	it->pos = skip_object(&s, &passed, v);
+	*key = it->p + k;
+	*key_len = v - k;
+	*val = it->p + v;
+	*val_len = it->pos - v;
+	return 1;
+}
+
+int cf_msgpack_str(const char *p, const char **str, size_t *len)
+{
+	return str_at((const unsigned char *)p, str, len);
+}
 
 /* The last 't' and 'v' win, as they do in a map msgpack-c decodes. */
-static void type_field(const unsigned char *p, size_t key, size_t val, size_t end, void *data)
-{
-	struct type_seen *seen = data;
-	const char *k;
-	size_t klen;
-
-	(void)end;
-	if (!str_at(p + key, &k, &klen) || klen != 1)
-		return;
-	if (k[0] == 't' && str_at(p + val, &seen->rec->type, &seen->rec->type_len))
-		seen->t = 1;
-	else if (k[0] == 'v' && uint_at(p + val, &seen->rec->version))
-		seen->v = 1;
-}
-
 static void find_type(struct cf_reader *r, struct cf_record *rec, size_t len)
 {
-	struct type_seen seen = { rec, 0, 0 };
+	struct cf_map_iter it;
+	const char *key, *val, *k;
+	size_t key_len, val_len, klen;
+	int have_t = 0, have_v = 0;
 
-	each_field(r->buf + r->start, len, &r->limits, type_field, &seen);
-	if (!seen.t)
+	cf_map_iter_init(&it, (const char *)r->buf + r->start, len);
+	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len)) {
+		if (!str_at((const unsigned char *)key, &k, &klen) || klen != 1)
+			continue;
+		if (k[0] == 't' && str_at((const unsigned char *)val, &rec->type, &rec->type_len))
+			have_t = 1;
+		else if (k[0] == 'v' && uint_at((const unsigned char *)val, &rec->version))
+			have_v = 1;
+	}
+	if (!have_t)
 		bad_record(r, "no string 't' (record type) key");
-	if (!seen.v)
+	if (!have_v)
 		bad_record(r, "no unsigned 'v' (schema version) key");
 }
 
-struct field_want {
-	const char *key;
-	size_t key_len;
-	const unsigned char *val;
-	size_t val_len;
-};
-
-static void want_field(const unsigned char *p, size_t key, size_t val, size_t end, void *data)
+const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len)
 {
-	struct field_want *w = data;
-	const char *k;
-	size_t klen;
+	struct cf_map_iter it;
+	const char *k, *v, *s, *found = NULL;
+	size_t klen, vlen, slen, want = strlen(key);
 
-	if (str_at(p + key, &k, &klen) && klen == w->key_len && !memcmp(k, w->key, klen)) {
-		w->val = p + val;
-		w->val_len = end - val;
-	}
+	*val_len = 0;
+	cf_map_iter_init(&it, map, len);
+	while (cf_map_iter_next(&it, &k, &klen, &v, &vlen))
+		if (cf_msgpack_str(k, &s, &slen) && slen == want && !memcmp(s, key, want)) {
+			found = v;
+			*val_len = vlen;
+		}
+	return found;
 }
 
 const char *cf_rec_field_raw(const struct cf_record *rec, const char *key, size_t *len)
 {
-	struct field_want w = { key, strlen(key), NULL, 0 };
-
-	if (!rec->reader)
-		return NULL;
-	each_field((const unsigned char *)rec->raw, rec->raw_len, &rec->reader->limits,
-		   want_field, &w);
-	*len = w.val_len;
-	return (const char *)w.val;
+	*len = 0;
+	return rec->reader ? cf_map_field_raw(rec->raw, rec->raw_len, key, len) : NULL;
 }
 
 const msgpack_object *cf_rec_map(const struct cf_record *rec)

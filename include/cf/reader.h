@@ -92,6 +92,25 @@ const msgpack_object *cf_rec_map(const struct cf_record *rec);
 const char *cf_rec_field_raw(const struct cf_record *rec, const char *key, size_t *len);
 
 /*
+ * The same for any encoded map a reader passed (a kept record, a field of
+ * one): the fields one by one, as the bytes of each key and value, or the
+ * value of one key (the last, if it repeats; NULL when it is missing).
+ * cf_map_iter_init returns 0 when the bytes are not a map.
+ */
+struct cf_map_iter {
+	const char *p;
+	size_t len, pos;
+	uint64_t left;
+};
+
+int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len);
+int cf_map_iter_next(struct cf_map_iter *it, const char **key, size_t *key_len,
+		     const char **val, size_t *val_len);
+const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len);
+/* Whether the bytes at p are a msgpack string, and which. */
+int cf_msgpack_str(const char *p, const char **str, size_t *len);
+
+/*
  * Whether cf_reader_next() would return without waiting for the producer:
  * a whole record is buffered, or input (or EOF) is ready on the fd.  Stages
  * that batch work use it to process what they hold before blocking, which
