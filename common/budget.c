@@ -1,3 +1,4 @@
+#include <string.h>
 #include "cf/budget.h"
 
 static const char *const flags[CF_NR_KNOBS] = {
@@ -32,6 +33,7 @@ void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu)
 	k->batch_bytes = 0;
 	k->tree_cache_size = 0;
 	k->release_memory = 0;
+	k->reserve = 0;
 	for (int i = 0; i < CF_NR_KNOBS; i++)
 		k->src[i] = CF_KNOB_DEFAULT;
 }
@@ -49,16 +51,16 @@ static void set(struct cf_knobs *k, enum cf_knob_index i, uint64_t *field, uint6
 	k->src[i] = CF_KNOB_BUDGET;
 }
 
-int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
+int cf_knobs_from_budget(struct cf_knobs *k, uint64_t whole, uint64_t reserve)
 {
+	uint64_t budget = whole > reserve + CF_KNOBS_MIN ? whole - reserve : CF_KNOBS_MIN;
 	uint64_t caches = budget / 100 * 60;
 	uint64_t workers_share = budget / 100 * 30;
-	uint64_t fixed, threads_share, per_thread;
+	uint64_t fixed, threads_share, per_thread, others;
 
-	if (budget < CF_BUDGET_MIN)
+	if (whole < CF_BUDGET_MIN)
 		return -1;
-	/* The blob cache takes most of the cache share: blob reuse saves more than diff reuse. */
-	set(k, CF_KNOB_BLOB_CACHE_SIZE, &k->blob_cache_size, caches / 100 * 65);
+	k->reserve = reserve;
 	set(k, CF_KNOB_DIFF_CACHE_SIZE, &k->diff_cache_size,
 	    clamp(caches / 100 * 35 / CF_DIFF_ENTRY_COST, 100, 1000000));
 	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size,
@@ -75,7 +77,38 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget)
 	per_thread = threads_share / k->workers;
 	k->delta_cache_size = clamp(per_thread > CF_THREAD_OVERHEAD ? per_thread - CF_THREAD_OVERHEAD : 0,
 				    CF_DELTA_MIN, CF_DELTA_MAX);
+	/*
+	 * The blob cache takes most of the cache share (blob reuse saves more
+	 * than diff reuse), but only what the other knobs leave: it is the one
+	 * cache whose size changes nothing but the time, and the shares, with
+	 * their floors, can add up to more than a small remainder.
+	 */
+	others = cf_knobs_cost(k) - k->blob_cache_size;
+	set(k, CF_KNOB_BLOB_CACHE_SIZE, &k->blob_cache_size,
+	    clamp(budget > others ? budget - others : 0, CF_BLOB_CACHE_MIN, caches / 100 * 65));
 	return 0;
+}
+
+uint64_t cf_analyzer_reserve(const char *name, uint64_t paths)
+{
+	uint64_t per_path = CF_STATE_PER_PATH;
+
+	if (!strcmp(name, "couples")) {
+		uint64_t pairs = paths * (paths ? paths - 1 : 0) / 2;
+		if (pairs > paths * CF_PAIRS_PER_PATH)
+			pairs = paths * CF_PAIRS_PER_PATH;
+		return CF_ANALYZER_BASE + pairs * CF_PAIR_COST;
+	}
+	if (!strcmp(name, "file-history"))
+		per_path = 1ull << 10;
+	else if (!strcmp(name, "devs"))
+		per_path = 256;
+	return CF_ANALYZER_BASE + paths * per_path;
+}
+
+uint64_t cf_pipeline_reserve(uint64_t index_bytes)
+{
+	return CF_PIPELINE_BASE + CF_INDEX_COPIES * index_bytes;
 }
 
 uint64_t cf_knobs_cost(const struct cf_knobs *k)
@@ -97,7 +130,7 @@ uint64_t cf_chunk_size(uint64_t budget)
 
 uint64_t cf_estimated_peak(const struct cf_knobs *k, uint64_t commits)
 {
-	return cf_knobs_cost(k) + commits * CF_STATE_PER_COMMIT;
+	return cf_knobs_cost(k) + k->reserve + commits * CF_STATE_PER_COMMIT;
 }
 
 int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commits)

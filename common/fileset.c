@@ -599,6 +599,8 @@ void cf_fs_main(struct cf_fs_analyzer *a)
 	if (a->resume)
 		resume_from(a, a->resume);
 	cf_reader_init(&r, 0);
+	/* The results of the analyzers before this one only pass through. */
+	r.lazy = 1;
 	cf_writer_init(&w, 1);
 	while (cf_reader_next(&r, &rec)) {
 		if (cf_rec_is(&rec, CF_REC_COMMIT)) {

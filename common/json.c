@@ -201,7 +201,22 @@ struct raw {
 	const unsigned char *p;
 	size_t len, at;
 	int bad;
+	/* out goes to sink once it holds FLUSH_BYTES, unless a yaml dash is still to be set */
+	const struct cf_render_sink *sink;
+	struct cf_buf *out;
+	int hold;
 };
+
+#define FLUSH_BYTES (1u << 20)
+
+/* Between two elements, where nothing written before is changed again. */
+static void raw_flush(struct cf_buf *out, struct raw *r)
+{
+	if (r->sink && out == r->out && !r->hold && out->len >= FLUSH_BYTES) {
+		r->sink->write(r->sink->data, out->buf, out->len);
+		cf_buf_setlen(out, 0);
+	}
+}
 
 static uint64_t raw_uint(struct raw *r, size_t n)
 {
@@ -272,6 +287,7 @@ static void raw_container(struct cf_buf *out, struct raw *r, uint64_t n, int map
 			cf_buf_addstr(out, (flags & CF_JSON_PRETTY) ? ": " : ":");
 		}
 		raw_json(out, r, flags, depth + 1);
+		raw_flush(out, r);
 	}
 	if (n)
 		newline(out, flags, depth);
@@ -333,36 +349,18 @@ static void raw_json(struct cf_buf *out, struct raw *r, unsigned flags, int dept
 	}
 }
 
-size_t cf_json_raw(struct cf_buf *out, const char *p, size_t len, unsigned flags)
+size_t cf_json_raw_to(struct cf_buf *out, const char *p, size_t len, unsigned flags,
+		      const struct cf_render_sink *sink)
 {
-	struct raw r = { (const unsigned char *)p, len, 0, 0 };
+	struct raw r = { (const unsigned char *)p, len, 0, 0, sink, out, 0 };
 
 	raw_json(out, &r, flags & ~(unsigned)CF_JSON_SORT_KEYS, 0);
 	return r.bad ? 0 : r.at;
 }
 
-static int is_scalar(const msgpack_object *o)
+size_t cf_json_raw(struct cf_buf *out, const char *p, size_t len, unsigned flags)
 {
-	return (o->type != MSGPACK_OBJECT_ARRAY && o->type != MSGPACK_OBJECT_MAP) ||
-	       (o->type == MSGPACK_OBJECT_ARRAY && !o->via.array.size) ||
-	       (o->type == MSGPACK_OBJECT_MAP && !o->via.map.size);
-}
-
-static int is_flat_array(const msgpack_object *o)
-{
-	if (o->type != MSGPACK_OBJECT_ARRAY)
-		return 0;
-	for (uint32_t i = 0; i < o->via.array.size; i++)
-		if (o->via.array.ptr[i].type == MSGPACK_OBJECT_ARRAY ||
-		    o->via.array.ptr[i].type == MSGPACK_OBJECT_MAP)
-			return 0;
-	return 1;
-}
-
-/* Scalars and empty containers in YAML are written in JSON syntax, which YAML accepts. */
-static void yaml_scalar(struct cf_buf *out, const msgpack_object *o)
-{
-	json(out, o, 0, 0);
+	return cf_json_raw_to(out, p, len, flags, NULL);
 }
 
 static void indent_to(struct cf_buf *out, int indent)
@@ -371,52 +369,167 @@ static void indent_to(struct cf_buf *out, int indent)
 		cf_buf_addch(out, ' ');
 }
 
-void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
+/* The container at the cursor, without moving it: 'a', 'm', or 0 for a scalar. */
+static int raw_kind(const struct raw *r, uint64_t *n)
 {
-	if (is_scalar(o)) {
+	struct raw at = *r;
+	unsigned c = (unsigned)raw_uint(&at, 1);
+
+	*n = 0;
+	if (at.bad)
+		return 0;
+	if (c >= 0x80 && c <= 0x9f) {
+		*n = c & 0x0f;
+		return c <= 0x8f ? 'm' : 'a';
+	}
+	if (c >= 0xdc && c <= 0xdf) {
+		*n = raw_uint(&at, c & 1 ? 4 : 2);
+		return c >= 0xde ? 'm' : 'a';
+	}
+	return 0;
+}
+
+/* Moves the cursor past one object, however deep. */
+static void raw_skip(struct raw *r)
+{
+	uint64_t left = 1;
+
+	while (left && !r->bad) {
+		unsigned c = (unsigned)raw_uint(r, 1);
+
+		left--;
+		if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+			continue;
+		if (c >= 0x80 && c <= 0x9f)
+			left += (c <= 0x8f ? 2 : 1) * (uint64_t)(c & 0x0f);
+		else if (c >= 0xdc && c <= 0xdf)
+			left += (c >= 0xde ? 2 : 1) * raw_uint(r, c & 1 ? 4 : 2);
+		else if (c >= 0xa0 && c <= 0xbf)
+			raw_bytes(r, c & 0x1f);
+		else if (c >= 0xd9 && c <= 0xdb)
+			raw_bytes(r, raw_uint(r, (size_t)1 << (c - 0xd9)));
+		else if (c >= 0xc4 && c <= 0xc6)
+			raw_bytes(r, raw_uint(r, (size_t)1 << (c - 0xc4)));
+		else if (c >= 0xc7 && c <= 0xc9)
+			raw_bytes(r, raw_uint(r, (size_t)1 << (c - 0xc7)) + 1);
+		else if (c >= 0xd4 && c <= 0xd8)
+			raw_bytes(r, 1 + ((uint64_t)1 << (c - 0xd4)));
+		else if (c >= 0xcc && c <= 0xcf)
+			raw_bytes(r, (uint64_t)1 << (c - 0xcc));
+		else if (c >= 0xd0 && c <= 0xd3)
+			raw_bytes(r, (uint64_t)1 << (c - 0xd0));
+		else if (c == 0xca || c == 0xcb)
+			raw_bytes(r, c == 0xcb ? 8 : 4);
+		else
+			r->bad = 1;
+	}
+}
+
+/* Past a container's header, to its first element. */
+static void raw_enter(struct raw *r)
+{
+	unsigned c = (unsigned)raw_uint(r, 1);
+
+	if (c >= 0xdc && c <= 0xdf)
+		raw_uint(r, c & 1 ? 4 : 2);
+}
+
+/* Scalars and empty containers in YAML are written in JSON syntax, which YAML accepts. */
+static int raw_is_scalar(const struct raw *r)
+{
+	uint64_t n;
+
+	return !raw_kind(r, &n) || !n;
+}
+
+/* Rows of numbers read better on one line. */
+static int raw_is_flat_array(const struct raw *r)
+{
+	struct raw at = *r;
+	uint64_t n, m;
+
+	if (raw_kind(&at, &n) != 'a')
+		return 0;
+	raw_enter(&at);
+	for (uint64_t i = 0; i < n && !at.bad; i++) {
+		if (raw_kind(&at, &m))
+			return 0;
+		raw_skip(&at);
+	}
+	return !at.bad;
+}
+
+static void raw_yaml(struct cf_buf *out, struct raw *r, int indent)
+{
+	uint64_t n;
+	int kind = raw_kind(r, &n);
+
+	if (raw_is_scalar(r)) {
 		indent_to(out, indent);
-		yaml_scalar(out, o);
+		raw_json(out, r, 0, 0);
 		cf_buf_addch(out, '\n');
 		return;
 	}
-	if (o->type == MSGPACK_OBJECT_ARRAY) {
-		if (is_flat_array(o)) {	/* rows of numbers read better on one line */
+	if (kind == 'a') {
+		if (raw_is_flat_array(r)) {
 			indent_to(out, indent);
-			json(out, o, 0, 0);
+			raw_json(out, r, 0, 0);
 			cf_buf_addch(out, '\n');
 			return;
 		}
-		for (uint32_t i = 0; i < o->via.array.size; i++) {
-			const msgpack_object *v = &o->via.array.ptr[i];
-			if (is_scalar(v) || v->type == MSGPACK_OBJECT_ARRAY) {
+		raw_enter(r);
+		for (uint64_t i = 0; i < n && !r->bad; i++) {
+			uint64_t m;
+			if (raw_is_scalar(r) || raw_kind(r, &m) == 'a') {
 				indent_to(out, indent);
 				cf_buf_addstr(out, "- ");
-				if (is_scalar(v)) {
-					yaml_scalar(out, v);
-				} else {
-					json(out, v, 0, 0);
-				}
+				raw_json(out, r, 0, 0);
 				cf_buf_addch(out, '\n');
 			} else {
 				/* "- key: value": the map's first line carries the dash. */
 				size_t at = out->len;
-				cf_yaml_obj(out, v, indent + 2);
+				r->hold++;
+				raw_yaml(out, r, indent + 2);
 				out->buf[at + indent] = '-';
+				r->hold--;
 			}
+			raw_flush(out, r);
 		}
 		return;
 	}
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key, *v = &o->via.map.ptr[i].val;
+	raw_enter(r);
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
 		indent_to(out, indent);
-		json_key(out, k);
-		if (is_scalar(v) || is_flat_array(v)) {	/* rows of numbers on the key's line */
+		raw_key(out, r);
+		if (raw_is_scalar(r) || raw_is_flat_array(r)) {
 			cf_buf_addstr(out, ": ");
-			yaml_scalar(out, v);
+			raw_json(out, r, 0, 0);
 			cf_buf_addch(out, '\n');
 		} else {
 			cf_buf_addstr(out, ":\n");
-			cf_yaml_obj(out, v, indent + 2);
+			raw_yaml(out, r, indent + 2);
 		}
+		raw_flush(out, r);
 	}
+}
+
+size_t cf_yaml_raw(struct cf_buf *out, const char *p, size_t len, int indent,
+		   const struct cf_render_sink *sink)
+{
+	struct raw r = { (const unsigned char *)p, len, 0, 0, sink, out, 0 };
+
+	raw_yaml(out, &r, indent);
+	return r.bad ? 0 : r.at;
+}
+
+void cf_yaml_obj(struct cf_buf *out, const msgpack_object *o, int indent)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_object(&pk, *o);
+	cf_yaml_raw(out, sb.data, sb.size, indent, NULL);
+	msgpack_sbuffer_destroy(&sb);
 }

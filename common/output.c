@@ -42,42 +42,59 @@ static void remove_tmp_on_signal(int sig)
 	raise(sig);
 }
 
-static void write_file(const char *path, const char *data, size_t len)
+void cf_output_begin(struct cf_output *o, const char *path)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct cf_buf tmp = CF_BUF_INIT;
 	mode_t mask;
-	int fd;
 
+	o->tmp = NULL;
+	o->path = path;
+	o->fd = 1;
+	if (!path)
+		return;
 	cf_buf_addf(&tmp, "%s.tmp-XXXXXX", path);
-	tmp_path = tmp.buf;
+	o->tmp = cf_buf_detach(&tmp, NULL);
+	tmp_path = o->tmp;
 	cf_atexit_die(remove_tmp);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
 		signal(sigs[i], remove_tmp_on_signal);
-	fd = mkstemp(tmp.buf);
-	if (fd < 0) {
+	o->fd = mkstemp(o->tmp);
+	if (o->fd < 0) {
 		tmp_path = NULL;
 		die_errno("cannot create a temporary file beside '%s'", path);
 	}
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) < 0)
-		die_errno("cannot set the mode of '%s'", tmp.buf);
-	write_all(fd, data, len, tmp.buf);
-	if (fsync(fd) < 0 && errno != EINVAL)
-		die_errno("cannot write '%s'", tmp.buf);
-	if (close(fd) < 0)
-		die_errno("cannot write '%s'", tmp.buf);
-	if (rename(tmp.buf, path) < 0)
-		die_errno("cannot rename '%s' to '%s'", tmp.buf, path);
+	if (fchmod(o->fd, 0666 & ~mask) < 0)
+		die_errno("cannot set the mode of '%s'", o->tmp);
+}
+
+void cf_output_add(struct cf_output *o, const char *data, size_t len)
+{
+	write_all(o->fd, data, len, o->tmp ? o->tmp : "standard output");
+}
+
+void cf_output_end(struct cf_output *o)
+{
+	if (!o->tmp)
+		return;
+	if (fsync(o->fd) < 0 && errno != EINVAL)
+		die_errno("cannot write '%s'", o->tmp);
+	if (close(o->fd) < 0)
+		die_errno("cannot write '%s'", o->tmp);
+	if (rename(o->tmp, o->path) < 0)
+		die_errno("cannot rename '%s' to '%s'", o->tmp, o->path);
 	tmp_path = NULL;
-	cf_buf_release(&tmp);
+	free(o->tmp);
+	o->tmp = NULL;
 }
 
 void cf_output_document(const char *path, const char *data, size_t len)
 {
-	if (path)
-		write_file(path, data, len);
-	else
-		write_all(1, data, len, "standard output");
+	struct cf_output o;
+
+	cf_output_begin(&o, path);
+	cf_output_add(&o, data, len);
+	cf_output_end(&o);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "cf/alloc.h"
 #include "cf/reader.h"
+#include "cf/record.h"
 #include "cf/size.h"
 #include "cf/usage.h"
 
@@ -255,24 +256,125 @@ static _Noreturn void bad_record(struct cf_reader *r, const char *why)
 		 (unsigned long long)(r->base + r->start), why);
 }
 
-static void find_type(struct cf_reader *r, struct cf_record *rec)
+/*
+ * The end of the object at pos in a record the scanner passed, so that
+ * every header is whole and within it.
+ */
+static size_t skip_object(struct scan *s, const struct cf_reader_limits *lim, size_t pos)
 {
-	const msgpack_object_map *m = &rec->map->via.map;
+	uint64_t left = 1;
+
+	while (left) {
+		size_t skip;
+		uint64_t count;
+		enum kind kind;
+
+		header(s, lim, pos, &skip, &count, &kind);
+		pos += skip;
+		left += (kind == MAP ? 2 * count : count) - 1;
+	}
+	return pos;
+}
+
+/* What 't' needs: a string's bytes. */
+static int str_at(const unsigned char *p, const char **str, size_t *len)
+{
+	unsigned c = p[0];
+
+	if (c >= 0xa0 && c <= 0xbf)
+		*len = c & 0x1f, *str = (const char *)p + 1;
+	else if (c == 0xd9)
+		*len = p[1], *str = (const char *)p + 2;
+	else if (c == 0xda)
+		*len = be(p + 1, 2), *str = (const char *)p + 3;
+	else if (c == 0xdb)
+		*len = be(p + 1, 4), *str = (const char *)p + 5;
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * What 'v' needs: an integer msgpack-c would decode as positive, a signed
+ * encoding of a value of 0 or more included.
+ */
+static int uint_at(const unsigned char *p, uint64_t *v)
+{
+	unsigned c = p[0];
+	int n = c == 0xcc || c == 0xd0 ? 1 : c == 0xcd || c == 0xd1 ? 2 :
+		c == 0xce || c == 0xd2 ? 4 : c == 0xcf || c == 0xd3 ? 8 : 0;
+
+	if (c <= 0x7f) {
+		*v = c;
+		return 1;
+	}
+	if (!n || (c >= 0xd0 && (p[1] & 0x80)))
+		return 0;
+	*v = be(p + 1, n);
+	return 1;
+}
+
+/* Bytes the scanner passed: no string is too long any more. */
+static const struct cf_reader_limits passed = { .max_record = SIZE_MAX };
+
+int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)map;
+
+	it->p = map;
+	it->len = len;
+	if (len && (p[0] & 0xf0) == 0x80) {
+		it->left = p[0] & 0x0f;
+		it->pos = 1;
+	} else if (len && (p[0] == 0xde || p[0] == 0xdf)) {
+		it->left = be(p + 1, p[0] == 0xde ? 2 : 4);
+		it->pos = p[0] == 0xde ? 3 : 5;
+	} else {
+		it->left = 0;
+		return 0;
+	}
+	return 1;
+}
+
+int cf_map_iter_next(struct cf_map_iter *it, const char **key, size_t *key_len,
+		     const char **val, size_t *val_len)
+{
+	struct scan s = { (const unsigned char *)it->p, it->len, 0, NULL };
+	size_t k = it->pos, v;
+
+	if (!it->left)
+		return 0;
+	it->left--;
+	v = skip_object(&s, &passed, k);
+	it->pos = skip_object(&s, &passed, v);
+	*key = it->p + k;
+	*key_len = v - k;
+	*val = it->p + v;
+	*val_len = it->pos - v;
+	return 1;
+}
+
+int cf_msgpack_str(const char *p, const char **str, size_t *len)
+{
+	return str_at((const unsigned char *)p, str, len);
+}
+
+/* The last 't' and 'v' win, as they do in a map msgpack-c decodes. */
+static void find_type(struct cf_reader *r, struct cf_record *rec, size_t len)
+{
+	struct cf_map_iter it;
+	const char *key, *val, *k;
+	size_t key_len, val_len, klen;
 	int have_t = 0, have_v = 0;
 
-	for (uint32_t i = 0; i < m->size; i++) {
-		const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size != 1)
+	cf_map_iter_init(&it, (const char *)r->buf + r->start, len);
+	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len)) {
+		if (!str_at((const unsigned char *)key, &k, &klen) || klen != 1)
 			continue;
-		if (k->via.str.ptr[0] == 't' && v->type == MSGPACK_OBJECT_STR) {
-			rec->type = v->via.str.ptr;
-			rec->type_len = v->via.str.size;
+		if (k[0] == 't' && str_at((const unsigned char *)val, &rec->type, &rec->type_len))
 			have_t = 1;
-		} else if (k->via.str.ptr[0] == 'v' &&
-			   v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-			rec->version = v->via.u64;
+		else if (k[0] == 'v' && uint_at((const unsigned char *)val, &rec->version))
 			have_v = 1;
-		}
 	}
 	if (!have_t)
 		bad_record(r, "no string 't' (record type) key");
@@ -280,28 +382,65 @@ static void find_type(struct cf_reader *r, struct cf_record *rec)
 		bad_record(r, "no unsigned 'v' (schema version) key");
 }
 
+const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len)
+{
+	struct cf_map_iter it;
+	const char *k, *v, *s, *found = NULL;
+	size_t klen, vlen, slen, want = strlen(key);
+
+	*val_len = 0;
+	cf_map_iter_init(&it, map, len);
+	while (cf_map_iter_next(&it, &k, &klen, &v, &vlen))
+		if (cf_msgpack_str(k, &s, &slen) && slen == want && !memcmp(s, key, want)) {
+			found = v;
+			*val_len = vlen;
+		}
+	return found;
+}
+
+const char *cf_rec_field_raw(const struct cf_record *rec, const char *key, size_t *len)
+{
+	*len = 0;
+	return rec->reader ? cf_map_field_raw(rec->raw, rec->raw_len, key, len) : NULL;
+}
+
+const msgpack_object *cf_rec_map(const struct cf_record *rec)
+{
+	struct cf_reader *r = rec->reader;
+	size_t off = 0;
+
+	if (rec->map || !r)
+		return rec->map;
+	if (r->decoded != rec->number) {
+		if (msgpack_unpack_next(&r->res, rec->raw, rec->raw_len, &off) !=
+			    MSGPACK_UNPACK_SUCCESS || off != rec->raw_len)
+			cf_rec_die(rec, "malformed msgpack");
+		r->decoded = rec->number;
+	}
+	return &r->res.data;
+}
+
 int cf_reader_next(struct cf_reader *r, struct cf_record *rec)
 {
 	for (;;) {
 		struct scan s = { r->buf + r->start, r->end - r->start, 0, NULL };
 		int bad;
-		size_t len = scan_record(&s, &r->limits, &bad), off = 0;
+		size_t len = scan_record(&s, &r->limits, &bad);
 
 		if (bad)
 			bad_record(r, s.why);
 		if (len) {
-			msgpack_unpack_return ret = msgpack_unpack_next(&r->res,
-				(const char *)r->buf + r->start, len, &off);
-			if (ret != MSGPACK_UNPACK_SUCCESS || off != len)
-				bad_record(r, "malformed msgpack");
-			rec->map = &r->res.data;
 			/* Before advancing: its errors name this record. */
-			find_type(r, rec);
+			find_type(r, rec, len);
+			rec->map = NULL;
+			rec->reader = r;
 			rec->raw = (const char *)r->buf + r->start;
 			rec->raw_len = len;
 			rec->number = ++r->records;
 			rec->offset = r->base + r->start;
 			r->start += len;
+			if (!r->lazy)
+				rec->map = cf_rec_map(rec);
 			return 1;
 		}
 		if (r->eof) {

@@ -38,14 +38,19 @@ const msgpack_object *cf_obj_get(const msgpack_object *map, const char *key)
 
 const msgpack_object *cf_rec_get(const struct cf_record *rec, const char *key)
 {
-	return cf_obj_get(rec->map, key);
+	return cf_obj_get(cf_rec_map(rec), key);
+}
+
+static _Noreturn void missing(const struct cf_record *rec, const char *key)
+{
+	cf_rec_die(rec, "missing field '%s'", key);
 }
 
 static const msgpack_object *need(const struct cf_record *rec, const char *key)
 {
 	const msgpack_object *o = cf_rec_get(rec, key);
 	if (!o)
-		cf_rec_die(rec, "missing field '%s'", key);
+		missing(rec, key);
 	return o;
 }
 
@@ -63,8 +68,8 @@ int cf_rec_u64_opt(const struct cf_record *rec, const char *key, uint64_t *out)
 uint64_t cf_rec_u64(const struct cf_record *rec, const char *key)
 {
 	uint64_t v;
-	need(rec, key);
-	cf_rec_u64_opt(rec, key, &v);
+	if (!cf_rec_u64_opt(rec, key, &v))
+		missing(rec, key);
 	return v;
 }
 
@@ -85,8 +90,8 @@ int cf_rec_i64_opt(const struct cf_record *rec, const char *key, int64_t *out)
 int64_t cf_rec_i64(const struct cf_record *rec, const char *key)
 {
 	int64_t v;
-	need(rec, key);
-	cf_rec_i64_opt(rec, key, &v);
+	if (!cf_rec_i64_opt(rec, key, &v))
+		missing(rec, key);
 	return v;
 }
 
@@ -116,8 +121,8 @@ int cf_rec_str_opt(const struct cf_record *rec, const char *key,
 const char *cf_rec_str(const struct cf_record *rec, const char *key, size_t *len)
 {
 	const char *s;
-	need(rec, key);
-	cf_rec_str_opt(rec, key, &s, len);
+	if (!cf_rec_str_opt(rec, key, &s, len))
+		missing(rec, key);
 	return s;
 }
 
@@ -134,8 +139,8 @@ int cf_rec_oid_opt(const struct cf_record *rec, const char *key, struct cf_oid *
 
 void cf_rec_oid(const struct cf_record *rec, const char *key, struct cf_oid *oid)
 {
-	need(rec, key);
-	cf_rec_oid_opt(rec, key, oid);
+	if (!cf_rec_oid_opt(rec, key, oid))
+		missing(rec, key);
 }
 
 const char *cf_rec_bin(const struct cf_record *rec, const char *key, size_t *len)
@@ -163,7 +168,7 @@ int cf_rec_array_opt(const struct cf_record *rec, const char *key,
 const msgpack_object *cf_rec_array(const struct cf_record *rec, const char *key, uint32_t *n)
 {
 	const msgpack_object *items;
-	need(rec, key);
-	cf_rec_array_opt(rec, key, &items, n);
+	if (!cf_rec_array_opt(rec, key, &items, n))
+		missing(rec, key);
 	return items;
 }

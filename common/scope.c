@@ -304,7 +304,7 @@ static int is_key(const msgpack_object *k, const char *s)
 
 void cf_scope_sums_add(struct cf_scope_sums *s, const struct cf_record *rec)
 {
-	const msgpack_object_map *m = &rec->map->via.map;
+	const msgpack_object_map *m = &cf_rec_map(rec)->via.map;
 
 	s->seen = 1;
 	for (uint32_t i = 0; i < m->size; i++) {

@@ -125,6 +125,15 @@ setup() {
 	dump_fails nov.mp 1 0 "no unsigned 'v' (schema version) key"
 }
 
+@test "t and v are found as msgpack-c decodes them: past nested values, a signed v of 0 or more" {
+	{ mp_map 3; mp_str a; mp_arr 2; mp_uint 1; mp_map 1; mp_str t; mp_str no; \
+	  mp_str v; printf '\xd0\x05'; mp_str t; mp_str x; } >ok.mp
+	run -0 cf-dump ok.mp
+	assert_output '{"a":[1,{"t":"no"}],"t":"x","v":5}'
+	{ mp_map 2; mp_str t; mp_str x; mp_str v; printf '\xd0\xff'; } >neg.mp
+	dump_fails neg.mp 1 0 "no unsigned 'v' (schema version) key"
+}
+
 @test "oversized records with CF_MAX_RECORD=64: 64 bytes pass, 65 do not" {
 	local s52=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 	# {t:"x", v:1, s:<str8 of 52 bytes>} is 12 + 52 = 64 bytes.

@@ -407,7 +407,7 @@ anomaly (schema 1)
 OUT
 }
 
-@test "cf-reduce: json is written from the msgpack bytes as from decoded objects, every type" {
+@test "cf-reduce: json and yaml are written from the msgpack bytes as from decoded objects, every type" {
 	python3 - >"$BATS_TEST_TMPDIR/types.mp" <<'PY'
 import struct, sys
 def s(x):
@@ -490,4 +490,59 @@ PY
   }
 }
 OUT
+	# and the yaml the decoded objects gave (before cf_yaml_raw)
+	run -0 cf-reduce -f yaml "$BATS_TEST_TMPDIR/types.mp"
+	assert_output - <<'OUT'
+---
+"codefang":
+  "format": 1
+"zz":
+  "schema": 1
+  "neg": [-1,-32,-128,-300,-70000,-1099511627776,5]
+  "pos": [0,127,255,65535,2147483648,18446744073709551615]
+  "flt": [1.5,0.1,3.0,null]
+  "bin": "01abff"
+  "ext": "7f"
+  "str": ["caf�","\"q\"\n\t","é"]
+  "empty":
+    - []
+    - {}
+  "7": "int key"
+  "nest":
+    "x":
+      - "y": null
+      - true
+      - false
+OUT
+}
+
+@test "cf-reduce: a document of several MiB is written in parts, the same text as whole" {
+	# 60,000 maps in a list: json and yaml past the renderer's MiB, with
+	# yaml's "- key" lines, whose dash is set after the map is written.
+	cd "$BATS_TEST_TMPDIR" || return 1
+	python3 - "$BATS_TEST_TMPDIR" <<'PY'
+import json, sys
+d = sys.argv[1]
+def s(x):
+    b = x.encode()
+    return bytes([0xa0 | len(b)]) + b
+def u(n): return b'\xcd' + n.to_bytes(2, 'big') if n > 127 else bytes([n])
+rows = [{"a": i % 60000, "b": "x" * (i % 9)} for i in range(60000)]
+body = b''.join(b'\x82' + s("a") + u(r["a"]) + s("b") + s(r["b"]) for r in rows)
+data = b'\x81' + s("rows") + b'\xdc' + len(rows).to_bytes(2, 'big') + body
+rec = b'\x85' + s("t") + s("result") + s("v") + b'\x01' + s("analyzer") + s("zz") + \
+      s("schema") + b'\x01' + s("data") + data
+open(d + "/big.mp", "wb").write(rec)
+doc = {"codefang": {"format": 1}, "zz": {"schema": 1, "rows": rows}}
+open(d + "/big.json", "w").write(json.dumps(doc, indent=2) + "\n")
+y = ['---', '"codefang":', '  "format": 1', '"zz":', '  "schema": 1', '  "rows":']
+for r in rows:
+    y += ['    - "a": %d' % r["a"], '      "b": "%s"' % r["b"]]
+open(d + "/big.yaml", "w").write("\n".join(y) + "\n")
+PY
+	cf-reduce -f json big.mp >out.json
+	(( $(wc -c <out.json) > 2 << 20 ))
+	cmp out.json big.json
+	cf-reduce -f yaml -o out.yaml big.mp
+	cmp out.yaml big.yaml
 }

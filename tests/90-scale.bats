@@ -104,7 +104,7 @@ mib() {
 	assert_line "cf-run: workers = 3 (flag)"
 	assert_line "cf-run: diff-cache-size = 7 (flag)"
 	assert_line "cf-run: buffer-size = 6 (memory budget): 384 KiB per pipe"
-	assert_line "cf-run: blob-cache-size = 99.8 MiB (memory budget)"
+	assert_line "cf-run: blob-cache-size = 85.8 MiB (memory budget)"
 	run cf-run history -v -j 2 -a devs -o out.json "$REPO"
 	assert_line "cf-run: workers = 2 (flag)"
 	assert_line "cf-run: buffer-size = 4 (default): 256 KiB per pipe"
@@ -113,17 +113,19 @@ mib() {
 
 @test "the budget reaches the stages" {
 	run cf-run history -v --memory-budget=256MiB -a devs -o out.json "$REPO"
-	# 30% is 76.8 MiB: a 16th for the arena, a 16th for each of the two
-	# batches, 8 MiB of mapped pages, then 2 threads of 27 MiB, each with its
-	# 27.2 MiB less 18 MiB of overhead as its delta cache; cf-treediff gets
+	# The knobs get 256 MiB less the reserve (devs: 4 MiB and 256 bytes
+	# a path; the pipeline: 32 MiB and 3 x the 38 KiB pack index), 219.9
+	# MiB.  Its 30% is 66 MiB: a 16th for the arena, a 16th for each of the
+	# two batches, 8 MiB of mapped pages, then 1 thread of 27 MiB, whose
+	# 45.6 MiB less 18 MiB of overhead is its delta cache; cf-treediff gets
 	# a 32nd.
-	assert_line --regexp "stage 2: cf-treediff --delta-cache-size 8MiB "
-	assert_line --regexp "stage 3: cf-blobload --workers 2 --commit-batch-size 100 --blob-cache-size 104689780 --blob-arena-size 5033163 --delta-cache-size 9646893 --batch-bytes 5033163 --release-memory "
-	assert_line "cf-run: delta-cache-size = 9.2 MiB (memory budget): per cf-blobload thread"
-	assert_line "cf-run: batch-bytes = 4.8 MiB (memory budget): text a cf-blobload batch holds (two are held)"
+	assert_line --regexp "stage 2: cf-treediff --delta-cache-size 7205078 "
+	assert_line --regexp "stage 3: cf-blobload --workers 1 --commit-batch-size 100 --blob-cache-size 89919375 --blob-arena-size 4323046 --delta-cache-size 28936636 --batch-bytes 4323046 --release-memory "
+	assert_line "cf-run: delta-cache-size = 27.6 MiB (memory budget): per cf-blobload thread"
+	assert_line "cf-run: batch-bytes = 4.1 MiB (memory budget): text a cf-blobload batch holds (two are held)"
 	assert_line "cf-run: release-memory (memory budget): cf-blobload gives free memory back after each batch"
-	assert_line "cf-run: tree-cache-size = 8 MiB (memory budget): cf-treediff's --delta-cache-size"
-	assert_line "cf-run: stage 4: cf-diff --workers 2 --commit-batch-size 100 --diff-cache-size 2293 --exact-numstat"
+	assert_line "cf-run: tree-cache-size = 6.9 MiB (memory budget): cf-treediff's --delta-cache-size"
+	assert_line "cf-run: stage 4: cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 1970 --exact-numstat"
 	run cf-run history -v -a devs -o out.json "$REPO"
 	refute_line --partial "delta-cache-size"
 	refute_line --partial "batch-bytes"
@@ -131,9 +133,35 @@ mib() {
 	refute_line --partial "tree-cache-size"
 	# a quarter of the blob cache for the parsed trees of the syntax analyzers
 	run cf-run history --dry-run --memory-budget=256MiB -a shotness "$REPO"
-	assert_output --partial "cf-uastdiff --workers 2 --commit-batch-size 100 --tree-cache-size 26172445 "
+	assert_output --partial "cf-uastdiff --workers 1 --commit-batch-size 100 --tree-cache-size 22474773 "
 	run cf-run history --dry-run -a shotness "$REPO"
 	refute_output --partial "--tree-cache-size"
+}
+
+@test "the budget sets the analyzers' state and the pipeline's own memory aside first" {
+	run cf-run history -v --memory-budget=256MiB -a devs,couples,burndown,file-history \
+		-o out.json "$REPO"
+	assert_success
+	# 29 paths at the tip: 4 MiB a process, and 256 bytes (devs), 406
+	# pairs of 24 bytes (couples), 2 KiB (burndown) and 1 KiB a path
+	assert_line "cf-run: analyzer-reserve = 16.1 MiB (memory budget): 29 paths at the tip; devs 4.0 MiB, couples 4.0 MiB, burndown 4.1 MiB, file-history 4.0 MiB"
+	assert_line "cf-run: pipeline-reserve = 32.1 MiB (memory budget): 32 MiB and 3 x 38.0 KiB of pack index"
+	# the blob cache is what the other knobs leave (128 MiB less 36.1 MiB
+	# set aside is 91.9 MiB, which the knobs then cost), at least 4 MiB
+	run cf-run history -v --memory-budget=128MiB --workers 8 -a devs -o out.json "$REPO"
+	assert_line "cf-run: blob-cache-size = 4 MiB (memory budget)"
+	run cf-run history -v --memory-budget=128MiB -a devs -o out.json "$REPO"
+	assert_line "cf-run: blob-cache-size = 16.6 MiB (memory budget)"
+	# without a budget nothing is set aside
+	run cf-run history -v -a devs -o out.json "$REPO"
+	refute_line --partial "reserve"
+	# a reserve that leaves the knobs less than their floors is said
+	run --separate-stderr cf-run history --dry-run --memory-budget=128MiB \
+		-a burndown,devs,couples,file-history,shotness,typos,sentiment,imports,quality "$REPO"
+	assert_success
+	assert_equal "$stderr" "cf-run: warning: --memory-budget=128MiB: 68.5 MiB set aside for the analyzers and the pipeline leaves less than the knobs' 64 MiB; the peak may pass the budget"
+	run --separate-stderr cf-run history --dry-run --memory-budget=128MiB -a burndown,devs "$REPO"
+	assert_equal "$stderr" ""
 }
 
 @test "streaming auto: off for a small history without a budget, on past 80% of a budget" {

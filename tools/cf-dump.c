@@ -69,7 +69,7 @@ int cmd_main(int argc, char **argv)
 		if (!show)
 			continue;
 		cf_buf_reset(&out);
-		cf_json_obj(&out, rec.map, flags);
+		cf_json_obj(&out, cf_rec_map(&rec), flags);
 		cf_buf_addch(&out, '\n');
 		fwrite(out.buf, 1, out.len, stdout);
 	}

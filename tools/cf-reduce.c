@@ -173,23 +173,54 @@ static void stream_part(struct input *in, const struct cf_record *rec)
 	ps->open = 0;
 }
 
-static void add_result(struct input *in, const struct cf_record *rec)
+/*
+ * A scalar field of a result, decoded alone: the result itself is kept as
+ * bytes (see keep), and decoding it whole would hold its objects too.
+ */
+static const msgpack_object *result_field(const struct cf_record *rec, const char *key,
+					  msgpack_unpacked *u)
 {
 	size_t len;
-	const char *name = cf_rec_str(rec, "analyzer", &len);
-	const msgpack_object *data = cf_rec_get(rec, "data");
+	const char *raw = cf_rec_field_raw(rec, key, &len);
+
+	if (!raw)
+		cf_rec_die(rec, "missing field '%s'", key);
+	if (msgpack_unpack_next(u, raw, len, NULL) != MSGPACK_UNPACK_SUCCESS)
+		cf_rec_die(rec, "malformed msgpack");
+	return &u->data;
+}
+
+static void add_result(struct input *in, const struct cf_record *rec)
+{
+	msgpack_unpacked un, us;
+	const msgpack_object *name;
+	size_t len;
+	const char *data;
+	unsigned char c;
 	struct kept *k;
 
-	cf_rec_u64(rec, "schema");
-	if (!data || data->type != MSGPACK_OBJECT_MAP)
+	msgpack_unpacked_init(&un);
+	msgpack_unpacked_init(&us);
+	name = result_field(rec, "analyzer", &un);
+	if (name->type != MSGPACK_OBJECT_STR)
+		cf_rec_die(rec, "'analyzer' must be a string");
+	data = cf_rec_field_raw(rec, "data", &len);
+	c = data ? (unsigned char)data[0] : 0;
+	if (result_field(rec, "schema", &us)->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		cf_rec_die(rec, "'schema' must be an unsigned integer");
+	if (!data || !((c & 0xf0) == 0x80 || c == 0xde || c == 0xdf))
 		cf_rec_die(rec, "'data' must be a map");
-	if (!len || memchr(name, 0, len))
+	len = name->via.str.size;
+	if (!len || memchr(name->via.str.ptr, 0, len))
 		cf_rec_die(rec, "'analyzer' must be a non-empty name");
-	if ((len == 8 && !memcmp(name, "codefang", 8)) || (len == 5 && !memcmp(name, "scope", 5)))
-		cf_rec_die(rec, "the analyzer name '%.*s' is reserved", (int)len, name);
+	if ((len == 8 && !memcmp(name->via.str.ptr, "codefang", 8)) ||
+	    (len == 5 && !memcmp(name->via.str.ptr, "scope", 5)))
+		cf_rec_die(rec, "the analyzer name '%.*s' is reserved", (int)len, name->via.str.ptr);
 	CF_ALLOC_GROW(in->results, in->nr + 1, in->alloc);
 	k = &in->results[in->nr++];
-	k->analyzer = xmemdupz(name, len);
+	k->analyzer = xmemdupz(name->via.str.ptr, len);
+	msgpack_unpacked_destroy(&un);
+	msgpack_unpacked_destroy(&us);
 	keep(k, rec);
 	k->part = result_part(in, k);
 }
@@ -277,6 +308,7 @@ static void read_input(struct input *in, int fd)
 	struct cf_record rec;
 
 	cf_reader_init(&r, fd);
+	r.lazy = 1;
 	while (cf_reader_next(&r, &rec)) {
 		if (cf_rec_is(&rec, CF_REC_RESULT)) {
 			add_result(in, &rec);
@@ -361,32 +393,44 @@ static void pack_header(msgpack_packer *pk, struct input *in)
 }
 
 /* An analyzer's entry: "schema" first, then its data as produced. */
-static void pack_result(msgpack_packer *pk, struct kept *k)
+static int raw_key_is(const char *key, const char *want)
 {
-	const msgpack_object *rec = kept_data(k);
-	const msgpack_object *data = cf_obj_get(rec, "data");
-	const msgpack_object *schema = cf_obj_get(rec, "schema");
-	uint32_t n = 1;
+	const char *s;
+	size_t len;
 
-	for (uint32_t i = 0; i < data->via.map.size; i++)
-		n += !key_is(&data->via.map.ptr[i].key, "schema");
-	cf_pack_str(pk, k->analyzer);
-	msgpack_pack_map(pk, n);
-	cf_pack_str(pk, "schema");
-	msgpack_pack_object(pk, *schema);
-	for (uint32_t i = 0; i < data->via.map.size; i++) {
-		const msgpack_object_kv *kv = &data->via.map.ptr[i];
-		if (key_is(&kv->key, "schema"))
-			continue;
-		msgpack_pack_object(pk, kv->key);
-		msgpack_pack_object(pk, kv->val);
-	}
+	return cf_msgpack_str(key, &s, &len) && len == strlen(want) && !memcmp(s, want, len);
 }
 
 /*
- * The whole document as the bytes of one msgpack object; each result is
- * decoded only while it is packed.
+ * A result as "analyzer": {"schema": N, data's other fields}, copied from
+ * its bytes: decoded, couples' 8 MB on git/git took 100 MiB.
  */
+static void pack_result(msgpack_packer *pk, struct kept *k)
+{
+	struct cf_map_iter it;
+	size_t data_len, schema_len, key_len, val_len;
+	const char *data = cf_map_field_raw(k->raw, k->len, "data", &data_len);
+	const char *schema = cf_map_field_raw(k->raw, k->len, "schema", &schema_len);
+	const char *key, *val;
+	uint32_t n = 1;
+
+	cf_map_iter_init(&it, data, data_len);
+	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len))
+		n += !raw_key_is(key, "schema");
+	cf_pack_str(pk, k->analyzer);
+	msgpack_pack_map(pk, n);
+	cf_pack_str(pk, "schema");
+	pk->callback(pk->data, schema, schema_len);
+	cf_map_iter_init(&it, data, data_len);
+	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len)) {
+		if (raw_key_is(key, "schema"))
+			continue;
+		pk->callback(pk->data, key, key_len);
+		pk->callback(pk->data, val, val_len);
+	}
+}
+
+/* The whole document as the bytes of one msgpack object. */
 static void pack_document(struct input *in, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
@@ -1013,7 +1057,8 @@ static void pack_scope_record(const struct input *in, struct cf_buf *out)
 	msgpack_sbuffer_destroy(&sb);
 }
 
-static void render(struct input *in, enum format fmt, struct cf_buf *out)
+static void render(struct input *in, enum format fmt, struct cf_buf *out,
+		   const struct cf_render_sink *sink)
 {
 	msgpack_sbuffer sb;
 	msgpack_unpacked doc;
@@ -1028,11 +1073,15 @@ static void render(struct input *in, enum format fmt, struct cf_buf *out)
 		return;
 	}
 	pack_document(in, &sb);
-	if (fmt == FMT_JSON) {
-		/* from the bytes: a large document decoded would be many times larger */
-		if (!cf_json_raw(out, sb.data, sb.size, CF_JSON_PRETTY))
+	/* from the bytes: a large document decoded would be many times larger */
+	if (fmt == FMT_JSON || fmt == FMT_YAML) {
+		if (fmt == FMT_YAML)
+			cf_buf_addstr(out, "---\n");
+		if (!(fmt == FMT_JSON ? cf_json_raw_to(out, sb.data, sb.size, CF_JSON_PRETTY, sink)
+				      : cf_yaml_raw(out, sb.data, sb.size, 0, sink)))
 			BUG("the document does not decode");
-		cf_buf_addch(out, '\n');
+		if (fmt == FMT_JSON)
+			cf_buf_addch(out, '\n');
 		msgpack_sbuffer_destroy(&sb);
 		return;
 	}
@@ -1040,10 +1089,6 @@ static void render(struct input *in, enum format fmt, struct cf_buf *out)
 	if (msgpack_unpack_next(&doc, sb.data, sb.size, NULL) != MSGPACK_UNPACK_SUCCESS)
 		BUG("the document does not decode");
 	switch (fmt) {
-	case FMT_YAML:
-		cf_buf_addstr(out, "---\n");
-		cf_yaml_obj(out, &doc.data, 0);
-		break;
 	case FMT_PLOT:
 		cf_plot_html(out, &doc.data);
 		break;
@@ -1287,6 +1332,11 @@ static int open_barrier_fd(const char *arg)
 	return fd;
 }
 
+static void write_part(void *out, const char *p, size_t len)
+{
+	cf_output_add(out, p, len);
+}
+
 int cmd_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1305,6 +1355,8 @@ int cmd_main(int argc, char **argv)
 	const char *output = NULL;
 	struct input in = { .barrier_fd = -1 };
 	struct cf_buf doc = CF_BUF_INIT;
+	struct cf_output out;
+	const struct cf_render_sink sink = { write_part, &out };
 	enum cf_progress_mode progress = CF_PROGRESS_AUTO;
 	const char *name = NULL;
 	uint64_t top = 20;
@@ -1356,8 +1408,11 @@ int cmd_main(int argc, char **argv)
 		name_stream(&in, name);
 	else if (shards || merge_needed(&in))
 		merge_results(&in, top, shards);
-	render(&in, fmt, &doc);
-	cf_output_document(output, doc.buf, doc.len);
+	/* json and yaml are written as they are made: the text is the largest copy of all */
+	cf_output_begin(&out, output);
+	render(&in, fmt, &doc, &sink);
+	cf_output_add(&out, doc.buf, doc.len);
+	cf_output_end(&out);
 	cf_buf_release(&doc);
 	release_input(&in);
 	return 0;

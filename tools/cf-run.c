@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -183,6 +184,8 @@ struct options {
 	struct stream_opts {
 		const char *budget_arg;	/* NULL: no --memory-budget */
 		uint64_t budget;
+		/* what the budget set aside before the knobs (cf/budget.h) */
+		uint64_t paths, index_bytes, reserve_analyzers, reserve_pipeline;
 		enum { STREAM_AUTO, STREAM_ON, STREAM_OFF } mode;
 		int checkpoint, resume, clear;
 		const char *dir;
@@ -834,18 +837,40 @@ static void print_dry_run(const struct stage *stages, int n)
 	cf_buf_release(&line);
 }
 
-static void print_knobs(const struct cf_knobs *k, uint64_t pipe_bytes,
-			const struct stream_opts *st)
+/* What the budget set aside, and for whom, before the knobs got the rest. */
+static void print_reserve(const struct options *o)
 {
+	const struct stream_opts *st = &o->st;
+	struct cf_buf line = CF_BUF_INIT;
+	char b[32], c[32], d[32];
+
+	cf_buf_addf(&line, "analyzer-reserve = %s (memory budget): %" PRIu64 " paths at the tip",
+		    cf_size_str(st->reserve_analyzers, b), st->paths);
+	for (int i = 0; i < o->nr_analyzers; i++)
+		cf_buf_addf(&line, "%s %s %s", i ? "," : ";", o->analyzers[i],
+			    cf_size_str(cf_analyzer_reserve(o->analyzers[i], st->paths), b));
+	cf_note("%s", line.buf);
+	cf_note("pipeline-reserve = %s (memory budget): %s and %llu x %s of pack index",
+		cf_size_str(st->reserve_pipeline, b), cf_size_str(CF_PIPELINE_BASE, c),
+		CF_INDEX_COPIES, cf_size_str(st->index_bytes, d));
+	cf_buf_release(&line);
+}
+
+static void print_knobs(const struct options *o, uint64_t pipe_bytes)
+{
+	const struct cf_knobs *k = &o->knobs;
+	const struct stream_opts *st = &o->st;
 	const uint64_t v[CF_NR_KNOBS] = {
 		k->workers, k->buffer_size, k->commit_batch_size,
 		k->blob_cache_size, k->diff_cache_size, k->blob_arena_size,
 	};
 	char b[32], c[32];
 
-	if (st->budget_arg)
+	if (st->budget_arg) {
 		cf_note("memory-budget = %s (flag): the knobs below cost %s", cf_size_str(st->budget, b),
 			cf_size_str(cf_knobs_cost(k), c));
+		print_reserve(o);
+	}
 	for (int i = 0; i < CF_NR_KNOBS; i++) {
 		const char *src = cf_knob_source_name(k->src[i]);
 		const char *flag = cf_knob_flag(i) + 2;
@@ -1215,15 +1240,92 @@ static void release_stages(struct stage *stages, int n)
 
 /* ---- memory budget, streaming mode and checkpoints ---- */
 
+/* The revision the walk starts from: "HEAD", or the end of A..B. */
+static const char *range_end(const struct options *o)
+{
+	const char *range = o->range ? o->range : "HEAD", *dots = strstr(range, "..");
+
+	return dots ? (dots[2] ? dots + 2 : "HEAD") : range;
+}
+
+static int count_blob(const char *root, const git_tree_entry *e, void *data)
+{
+	(void)root;
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB)
+		++*(uint64_t *)data;
+	return 0;
+}
+
+/*
+ * The files of the tip's tree: what the analyzers' state grows with.  A
+ * revision that does not resolve counts none; cf-revlist reports it.
+ */
+static uint64_t tip_paths(git_repository *repo, const struct options *o)
+{
+	git_object *obj;
+	git_tree *tree;
+	uint64_t n = 0;
+
+	if (git_revparse_single(&obj, repo, range_end(o)) < 0)
+		return 0;
+	if (!git_object_peel((git_object **)&tree, obj, GIT_OBJECT_TREE)) {
+		git_tree_walk(tree, GIT_TREEWALK_PRE, count_blob, &n);
+		git_tree_free(tree);
+	}
+	git_object_free(obj);
+	return n;
+}
+
+static uint64_t pack_index_bytes(git_repository *repo)
+{
+	struct cf_buf dir = CF_BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	uint64_t n = 0;
+
+	cf_buf_addf(&dir, "%s/objects/pack", git_repository_commondir(repo));
+	d = opendir(dir.buf);
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+
+		if (len < 4 || strcmp(e->d_name + len - 4, ".idx") ||
+		    fstatat(dirfd(d), e->d_name, &st, 0) < 0)
+			continue;
+		n += st.st_size;
+	}
+	if (d)
+		closedir(d);
+	cf_buf_release(&dir);
+	return n;
+}
+
 static void apply_budget(struct options *o)
 {
-	char b[32];
+	struct stream_opts *st = &o->st;
+	git_repository *repo;
+	uint64_t reserve;
+	char b[32], c[32];
 
-	if (!o->st.budget_arg)
+	if (!st->budget_arg)
 		return;
-	if (cf_knobs_from_budget(&o->knobs, o->st.budget) < 0)
-		usage_error("--memory-budget: '%s' is below the minimum of %s", o->st.budget_arg,
+	if (st->budget < CF_BUDGET_MIN)
+		usage_error("--memory-budget: '%s' is below the minimum of %s", st->budget_arg,
 			    cf_size_str(CF_BUDGET_MIN, b));
+	repo = cf_repo_open(o->repo);
+	st->paths = tip_paths(repo, o);
+	st->index_bytes = pack_index_bytes(repo);
+	cf_repo_close(repo);
+	for (int i = 0; i < o->nr_analyzers; i++)
+		st->reserve_analyzers += cf_analyzer_reserve(o->analyzers[i], st->paths);
+	st->reserve_pipeline = cf_pipeline_reserve(st->index_bytes);
+	reserve = st->reserve_analyzers + st->reserve_pipeline;
+	/* The knobs then get their floors, which the budget does not pay for. */
+	if (reserve + CF_KNOBS_MIN > st->budget)
+		warning("--memory-budget=%s: %s set aside for the analyzers and the pipeline leaves "
+			"less than the knobs' %s; the peak may pass the budget", st->budget_arg,
+			cf_size_str(reserve, b), cf_size_str(CF_KNOBS_MIN, c));
+	cf_knobs_from_budget(&o->knobs, st->budget, reserve);
 }
 
 struct streaming {
@@ -1316,8 +1418,7 @@ static uint64_t chunk_size(const struct options *o)
 /* The range's end as a hex id: a checkpoint of another head is stale. */
 static char *head_id(git_repository *repo, const struct options *o)
 {
-	const char *range = o->range ? o->range : "HEAD", *dots = strstr(range, "..");
-	const char *spec = dots ? (dots[2] ? dots + 2 : "HEAD") : range;
+	const char *spec = range_end(o);
 	git_object *obj, *commit;
 	char hex[GIT_OID_HEXSZ + 1];
 
@@ -1653,7 +1754,7 @@ static int cmd_history(int argc, char **argv)
 	}
 	bytes = pipe_bytes(&o);
 	if (o.verbose)
-		print_knobs(&o.knobs, bytes, &o.st);
+		print_knobs(&o, bytes);
 	plan_streaming(&stream, &o, stages, n);
 	barrier_fd = stream.barrier_wr;
 	install_handlers();

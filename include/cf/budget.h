@@ -13,6 +13,11 @@
  * shares overlap the slack on purpose, as in the seed, so the sum of the
  * shares is an upper bound.  Budgets below 128 MiB are refused.
  *
+ * The shares are of what is left once a reserve is set aside (see
+ * cf_analyzer_reserve), and the blob cache gets only what the other knobs
+ * leave of that: on git/git with four analyzers the seed's shares of the
+ * whole budget held 298 MiB at 256 MiB.
+ *
  * Everything here is plain data: no allocation, no ownership.
  */
 
@@ -50,6 +55,7 @@ struct cf_knobs {
 	 * 20-25 MiB malloc would keep free but resident (git/git's history).
 	 */
 	int release_memory;
+	uint64_t reserve;		/* what the budget set aside first (0: none) */
 };
 
 enum cf_knob_index {
@@ -66,10 +72,50 @@ enum cf_knob_index {
 void cf_knobs_default(struct cf_knobs *k, uint64_t ncpu);
 
 /*
- * Derives every knob not set by a flag from the budget.  Returns 0, or -1
- * when the budget is below CF_BUDGET_MIN.
+ * Derives every knob not set by a flag from what the budget leaves once
+ * reserve is set aside (cf_reserve; at least CF_KNOBS_MIN, so a reserve
+ * larger than the budget still gives every knob its floor).  Returns 0, or
+ * -1 when the budget is below CF_BUDGET_MIN.
  */
-int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget);
+int cf_knobs_from_budget(struct cf_knobs *k, uint64_t budget, uint64_t reserve);
+
+/*
+ * What the budget sets aside before the knobs: memory no knob sizes, which
+ * the seed's model leaves out and which on a large history is most of the
+ * peak.  Estimated before the walk from the paths of the tip's tree and the
+ * size of the pack indexes.
+ *
+ * Each analyzer process: CF_ANALYZER_BASE (its libraries, heap and the
+ * records it reads and writes) and its state, per path of the tip's tree;
+ * cf-couples counts pairs of paths, at most CF_PAIRS_PER_PATH a path (all
+ * pairs on a small tree), of CF_PAIR_COST bytes each (its table at three
+ * quarters full).  Measured on git/git's first-parent history (4,847
+ * paths; the stage's resident memory late in the walk): cf-couples 44-50
+ * MiB, cf-burndown 13, cf-file-history 9, cf-devs 5.  Analyzers not
+ * measured are charged CF_STATE_PER_PATH.
+ *
+ * The pipeline: CF_PIPELINE_BASE (cf-run, cf-reduce and the stages that
+ * read the repository, before any cache) and CF_INDEX_COPIES times the
+ * bytes of the pack indexes, whose pages cf-revlist, cf-treediff and
+ * cf-blobload each touch through the walk.  The index stands for the size
+ * of the history the stages' own memory grows with (mapped index pages,
+ * malloc's free space, libgit2's state), and the factor is a calibration,
+ * not a count of pages: on git/git (22.7 MiB of index) the reserve is 100
+ * MiB, and the stages held 110-120 MiB beside their knobs.
+ */
+#define CF_KNOBS_MIN (64ull << 20)
+/* The blob cache's floor, when the other knobs take all the budget leaves. */
+#define CF_BLOB_CACHE_MIN (4ull << 20)
+#define CF_ANALYZER_BASE (4ull << 20)
+#define CF_STATE_PER_PATH (2ull << 10)
+#define CF_PAIRS_PER_PATH 384ull
+#define CF_PAIR_COST 24ull
+#define CF_PIPELINE_BASE (32ull << 20)
+#define CF_INDEX_COPIES 3ull
+
+/* One analyzer's share of the reserve, by its name as -a gives it. */
+uint64_t cf_analyzer_reserve(const char *name, uint64_t paths);
+uint64_t cf_pipeline_reserve(uint64_t index_bytes);
 
 /* Bytes the derived knobs account for, the sum of the model's parts. */
 uint64_t cf_knobs_cost(const struct cf_knobs *k);
@@ -84,8 +130,8 @@ const char *cf_knob_source_name(enum cf_knob_source s);
  * after CF_CHUNK_OVERHEAD, within [CF_CHUNK_MIN, CF_CHUNK_MAX] commits
  * (128 MiB: about 40,000; 256 MiB and more: 50,000), and CF_CHUNK_MAX
  * without a budget.  Auto mode streams from CF_STREAMING_COMMITS commits
- * on, or when the estimated peak (the knobs' cost plus the state of every
- * commit) exceeds 80% of the budget.
+ * on, or when the estimated peak (the knobs' cost, the reserve and the
+ * state of every commit) exceeds 80% of the budget.
  */
 #define CF_STATE_PER_COMMIT (2ull << 10)
 #define CF_CHUNK_OVERHEAD (48ull << 20)
@@ -100,7 +146,7 @@ int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commit
 
 /*
  * The workers' share pays first for the blob arena (a sixteenth of the
- * share, 4 MiB to 64 MiB), the batch (an eighth, 4 MiB to 256 MiB) and the
+ * share, 4 MiB to 64 MiB), each of the two batches cf-blobload holds (a 16th, 2 MiB to 128 MiB) and the
  * pack and index pages cf-blobload's threads keep mapped between trims
  * (CF_WORKER_MAPPED: one mapping, which the threads share, cf/odb.h); the
  * rest buys threads of CF_WORKER_COST.  A thread's delta cache is its part

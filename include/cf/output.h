@@ -16,4 +16,19 @@
 /* path NULL: standard output. */
 void cf_output_document(const char *path, const char *data, size_t len);
 
+/*
+ * The same in parts, for a document too large to hold whole: begin, add
+ * each part as it is made, end (which renames the file into place).  On
+ * standard output the parts are written as they come.
+ */
+struct cf_output {
+	const char *path;
+	char *tmp;		/* NULL: standard output */
+	int fd;
+};
+
+void cf_output_begin(struct cf_output *o, const char *path);
+void cf_output_add(struct cf_output *o, const char *data, size_t len);
+void cf_output_end(struct cf_output *o);
+
 #endif

@@ -17,6 +17,12 @@
  * Lifetime: the msgpack objects and the raw bytes of a record point into the
  * reader's buffer and live until the next cf_reader_next() call.  Copy what
  * must live longer.
+ *
+ * The scanner alone checks a record and finds its "t" and "v".  A lazy
+ * reader has msgpack-c decode a record only when a field is first asked for
+ * (cf_rec_map; map stays NULL), because a stage that merely passes a record
+ * on would otherwise hold a decoded copy of it: an analyzer's result of
+ * 80 MB (cf-couples on git/git) cost each later stage 140 MiB that way.
  */
 
 #include <msgpack.h>
@@ -37,8 +43,11 @@ struct cf_reader_limits {
  */
 extern const struct cf_reader_limits cf_reader_default_limits;
 
+struct cf_reader;
+
 struct cf_record {
-	const msgpack_object *map;	/* the whole record, a map */
+	const msgpack_object *map;	/* the whole record; NULL until decoded (lazy) */
+	struct cf_reader *reader;	/* decodes the map on demand; NULL: none */
 	const char *type;		/* the "t" value, not NUL-terminated */
 	size_t type_len;
 	uint64_t version;		/* the "v" value */
@@ -56,6 +65,8 @@ struct cf_reader {
 	uint64_t records;
 	int eof;
 	msgpack_unpacked res;
+	uint64_t decoded;		/* the record res holds, by number; 0: none */
+	int lazy;			/* decode on demand only (see above) */
 	struct cf_reader_limits limits;
 	const char *name;		/* a file to name in errors; NULL: stdin */
 };
@@ -65,6 +76,39 @@ void cf_reader_release(struct cf_reader *r);
 
 /* Returns 1 with *rec filled, or 0 at a clean end of the stream. */
 int cf_reader_next(struct cf_reader *r, struct cf_record *rec);
+
+/*
+ * The whole record as a msgpack map, decoded on the first call for it
+ * (cf/record.h's getters call it); NULL for a record with neither a map
+ * nor a reader.
+ */
+const msgpack_object *cf_rec_map(const struct cf_record *rec);
+
+/*
+ * The encoded value of one field of the record map (the last, if the key
+ * repeats), without decoding anything; NULL when it is missing or the
+ * record came from no reader.
+ */
+const char *cf_rec_field_raw(const struct cf_record *rec, const char *key, size_t *len);
+
+/*
+ * The same for any encoded map a reader passed (a kept record, a field of
+ * one): the fields one by one, as the bytes of each key and value, or the
+ * value of one key (the last, if it repeats; NULL when it is missing).
+ * cf_map_iter_init returns 0 when the bytes are not a map.
+ */
+struct cf_map_iter {
+	const char *p;
+	size_t len, pos;
+	uint64_t left;
+};
+
+int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len);
+int cf_map_iter_next(struct cf_map_iter *it, const char **key, size_t *key_len,
+		     const char **val, size_t *val_len);
+const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len);
+/* Whether the bytes at p are a msgpack string, and which. */
+int cf_msgpack_str(const char *p, const char **str, size_t *len);
 
 /*
  * Whether cf_reader_next() would return without waiting for the producer:
