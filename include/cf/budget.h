@@ -146,8 +146,8 @@ int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commit
 
 /*
  * The workers' share pays first for the blob arena (a sixteenth of the
- * share, 4 MiB to 64 MiB), each of the two batches cf-blobload holds (a 16th, 2 MiB to 128 MiB) and the
- * pack and index pages cf-blobload's threads keep mapped between trims
+ * share, 4 MiB to 64 MiB), each of the two batches cf-blobload holds (a
+ * sixteenth, 2 MiB to 128 MiB) and the pack and index pages cf-blobload's threads keep mapped between trims
  * (CF_WORKER_MAPPED: one mapping, which the threads share, cf/odb.h); the
  * rest buys threads of CF_WORKER_COST.  A thread's delta cache is its part
  * of the rest less CF_THREAD_OVERHEAD, at least CF_DELTA_MIN and at most
