@@ -147,15 +147,15 @@ int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commit
 /*
  * The workers' share pays first for the blob arena (a sixteenth of the
  * share, 4 MiB to 64 MiB), each of the two batches cf-blobload holds (a
- * sixteenth, 2 MiB to 128 MiB) and the pack and index pages cf-blobload's threads keep mapped between trims
- * (CF_WORKER_MAPPED: one mapping, which the threads share, cf/odb.h); the
- * rest buys threads of CF_WORKER_COST.  A thread's delta cache is its part
- * of the rest less CF_THREAD_OVERHEAD, at least CF_DELTA_MIN and at most
- * CF_DELTA_MAX (cf-blobload's default, which a larger budget does not
- * raise).  The overhead is what a thread holds beside its delta cache: the
- * slab chunks it keeps between batches (4 MiB), zlib's state and its
- * buffers (about 1 MiB), and the free space its malloc arena cannot give
- * back (12-13 MiB on git/git's history).
+ * sixteenth, 2 MiB to 128 MiB) and the pack and index pages cf-blobload's
+ * threads keep mapped between trims (CF_WORKER_MAPPED: one mapping, which
+ * the threads share, cf/odb.h); the rest buys threads of CF_WORKER_COST.  A
+ * thread's delta cache is its part of the rest less CF_THREAD_OVERHEAD, at
+ * least CF_DELTA_MIN and at most CF_DELTA_MAX (cf-blobload's default,
+ * which a larger budget does not raise).  The overhead is what a thread
+ * holds beside its delta cache: the slab chunks it keeps between batches
+ * (4 MiB), zlib's state and its buffers (about 1 MiB), and the free space
+ * its malloc arena cannot give back (12-13 MiB on git/git's history).
  */
 #define CF_WORKER_COST (27ull << 20)
 #define CF_WORKER_MAPPED (8ull << 20)
