@@ -239,6 +239,18 @@ Try 'cf-run -h' for more information."
 	done
 }
 
+@test "a reader of -v that leaves ends cf-run by SIGPIPE, and -o leaves no file behind" {
+	local d=$BATS_TEST_TMPDIR/o st
+	mkdir "$d"
+	# The temporary document exists by the time the stages are listed.
+	cf-run history -v -a devs -o "$d/out.json" "$BATS_FILE_TMPDIR/h" 2>&1 >/dev/null |
+		sed '/stage 1:/q' >/dev/null || true
+	st=${PIPESTATUS[0]}
+	assert_equal "$st" 141
+	run ls -A "$d"
+	assert_output ""
+}
+
 @test "cf-run works on the project's own clone" {
 	local top=$BATS_TEST_DIRNAME/.. n
 	git -C "$top" rev-parse --verify -q HEAD >/dev/null 2>&1 ||

@@ -978,6 +978,12 @@ static void write_all(int fd, const char *p, size_t len)
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EPIPE) {
+			/* The reader left: end as a filter does, quietly. */
+			remove_sink();
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
 		if (n < 0)
 			die_errno("write failure on standard output");
 		p += n;
@@ -1047,9 +1053,13 @@ static void stop_stragglers(int sig)
 	errno = saved;
 }
 
+/*
+ * SIGPIPE too: when the reader of our standard error (-v) or output goes
+ * away, the run ends as if interrupted, and its temporary document goes.
+ */
 static void install_handlers(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
