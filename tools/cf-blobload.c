@@ -51,7 +51,8 @@ static const char usage[] =
 "      --batch-bytes SIZE      end a batch early once the text its changes send\n"
 "                              is expected to reach SIZE (default 0: no limit)\n"
 "      --release-memory        give the memory malloc holds free back to the\n"
-"                              system after each batch (for a memory budget)\n"
+"                              system after each batch, and unmap the pack\n"
+"                              indexes with the pages read (for a memory budget)\n"
 "      --blobs=all             also send the new bytes of added text files\n"
 "  -v, --verbose               report blobs read, cache hits and bytes on stderr\n"
 "  -h, --help                  show this help\n";
@@ -890,6 +891,7 @@ static void start_workers(struct stage *st, const char *gitdir, int n, uint64_t 
 			    : cf_odb_open(gitdir, (size_t)delta_cache);
 		if (!wk->odb)
 			die("cannot read the objects of '%s'", gitdir);
+		cf_odb_trim_index(wk->odb, st->release_memory);
 		/* Worker 0 is the main thread itself. */
 		if (i && pthread_create(&wk->thread, NULL, worker_main, wk))
 			die("cannot start a reading thread");

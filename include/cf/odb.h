@@ -38,6 +38,11 @@ struct cf_odb;
  */
 struct cf_odb *cf_odb_open(const char *gitdir, size_t delta_cache);
 void cf_odb_free(struct cf_odb *odb);
+/*
+ * Whether the packs' indexes are unmapped too when the pages read are
+ * (off by default): less resident memory, for refaults on every lookup.
+ */
+void cf_odb_trim_index(struct cf_odb *odb, int on);
 
 /*
  * A second handle on src's object database, for another thread: its own
