@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cf/alloc.h"
 #include "cf/json.h"
+#include "cf/reader.h"
 
 size_t cf_utf8_len(const char *str, size_t left)
 {
@@ -392,37 +393,12 @@ static int raw_kind(const struct raw *r, uint64_t *n)
 /* Moves the cursor past one object, however deep. */
 static void raw_skip(struct raw *r)
 {
-	uint64_t left = 1;
+	size_t n = r->bad ? 0 : cf_msgpack_skip((const char *)r->p + r->at, r->len - r->at);
 
-	while (left && !r->bad) {
-		unsigned c = (unsigned)raw_uint(r, 1);
-
-		left--;
-		if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
-			continue;
-		if (c >= 0x80 && c <= 0x9f)
-			left += (c <= 0x8f ? 2 : 1) * (uint64_t)(c & 0x0f);
-		else if (c >= 0xdc && c <= 0xdf)
-			left += (c >= 0xde ? 2 : 1) * raw_uint(r, c & 1 ? 4 : 2);
-		else if (c >= 0xa0 && c <= 0xbf)
-			raw_bytes(r, c & 0x1f);
-		else if (c >= 0xd9 && c <= 0xdb)
-			raw_bytes(r, raw_uint(r, (size_t)1 << (c - 0xd9)));
-		else if (c >= 0xc4 && c <= 0xc6)
-			raw_bytes(r, raw_uint(r, (size_t)1 << (c - 0xc4)));
-		else if (c >= 0xc7 && c <= 0xc9)
-			raw_bytes(r, raw_uint(r, (size_t)1 << (c - 0xc7)) + 1);
-		else if (c >= 0xd4 && c <= 0xd8)
-			raw_bytes(r, 1 + ((uint64_t)1 << (c - 0xd4)));
-		else if (c >= 0xcc && c <= 0xcf)
-			raw_bytes(r, (uint64_t)1 << (c - 0xcc));
-		else if (c >= 0xd0 && c <= 0xd3)
-			raw_bytes(r, (uint64_t)1 << (c - 0xd0));
-		else if (c == 0xca || c == 0xcb)
-			raw_bytes(r, c == 0xcb ? 8 : 4);
-		else
-			r->bad = 1;
-	}
+	if (n)
+		r->at += n;
+	else
+		r->bad = 1;
 }
 
 /* Past a container's header, to its first element. */

@@ -256,25 +256,6 @@ static _Noreturn void bad_record(struct cf_reader *r, const char *why)
 		 (unsigned long long)(r->base + r->start), why);
 }
 
-/*
- * The end of the object at pos in a record the scanner passed, so that
- * every header is whole and within it.
- */
-static size_t skip_object(struct scan *s, const struct cf_reader_limits *lim, size_t pos)
-{
-	uint64_t left = 1;
-
-	while (left) {
-		size_t skip;
-		uint64_t count;
-		enum kind kind;
-
-		header(s, lim, pos, &skip, &count, &kind);
-		pos += skip;
-		left += (kind == MAP ? 2 * count : count) - 1;
-	}
-	return pos;
-}
 
 /* What 't' needs: a string's bytes. */
 static int str_at(const unsigned char *p, const char **str, size_t *len)
@@ -317,6 +298,27 @@ static int uint_at(const unsigned char *p, uint64_t *v)
 /* Bytes the scanner passed: no string is too long any more. */
 static const struct cf_reader_limits passed = { .max_record = SIZE_MAX };
 
+size_t cf_msgpack_skip(const char *p, size_t len)
+{
+	struct scan s = { (const unsigned char *)p, len, 0, NULL };
+	uint64_t left = 1;
+	size_t pos = 0;
+
+	/* Each header takes a byte at least: the walk ends within len. */
+	while (left) {
+		size_t skip;
+		uint64_t count;
+		enum kind kind;
+
+		if (pos >= len || header(&s, &passed, pos, &skip, &count, &kind) <= 0 ||
+		    skip > len - pos)
+			return 0;
+		pos += skip;
+		left += (kind == MAP ? 2 * count : count) - 1;
+	}
+	return pos;
+}
+
 int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)map;
@@ -339,24 +341,32 @@ int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len)
 int cf_map_iter_next(struct cf_map_iter *it, const char **key, size_t *key_len,
 		     const char **val, size_t *val_len)
 {
-	struct scan s = { (const unsigned char *)it->p, it->len, 0, NULL };
-	size_t k = it->pos, v;
+	size_t k = it->pos, klen, vlen;
 
 	if (!it->left)
 		return 0;
 	it->left--;
-	v = skip_object(&s, &passed, k);
-	it->pos = skip_object(&s, &passed, v);
+	klen = cf_msgpack_skip(it->p + k, it->len - k);
+	vlen = klen ? cf_msgpack_skip(it->p + k + klen, it->len - k - klen) : 0;
+	if (!vlen) {
+		it->left = 0;	/* not whole: the map ends here */
+		return 0;
+	}
+	it->pos = k + klen + vlen;
 	*key = it->p + k;
-	*key_len = v - k;
-	*val = it->p + v;
-	*val_len = it->pos - v;
+	*key_len = klen;
+	*val = it->p + k + klen;
+	*val_len = vlen;
 	return 1;
 }
 
-int cf_msgpack_str(const char *p, const char **str, size_t *len)
+int cf_msgpack_str_is(const char *p, const char *want)
 {
-	return str_at((const unsigned char *)p, str, len);
+	const char *s;
+	size_t len;
+
+	return str_at((const unsigned char *)p, &s, &len) && len == strlen(want) &&
+	       !memcmp(s, want, len);
 }
 
 /* The last 't' and 'v' win, as they do in a map msgpack-c decodes. */
@@ -385,13 +395,13 @@ static void find_type(struct cf_reader *r, struct cf_record *rec, size_t len)
 const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len)
 {
 	struct cf_map_iter it;
-	const char *k, *v, *s, *found = NULL;
-	size_t klen, vlen, slen, want = strlen(key);
+	const char *k, *v, *found = NULL;
+	size_t klen, vlen;
 
 	*val_len = 0;
 	cf_map_iter_init(&it, map, len);
 	while (cf_map_iter_next(&it, &k, &klen, &v, &vlen))
-		if (cf_msgpack_str(k, &s, &slen) && slen == want && !memcmp(s, key, want)) {
+		if (cf_msgpack_str_is(k, key)) {
 			found = v;
 			*val_len = vlen;
 		}

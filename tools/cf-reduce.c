@@ -392,18 +392,10 @@ static void pack_header(msgpack_packer *pk, struct input *in)
 		}
 }
 
-/* An analyzer's entry: "schema" first, then its data as produced. */
-static int raw_key_is(const char *key, const char *want)
-{
-	const char *s;
-	size_t len;
-
-	return cf_msgpack_str(key, &s, &len) && len == strlen(want) && !memcmp(s, want, len);
-}
-
 /*
- * A result as "analyzer": {"schema": N, data's other fields}, copied from
- * its bytes: decoded, couples' 8 MB on git/git took 100 MiB.
+ * An analyzer's entry, "analyzer": {"schema": N, then data's other fields
+ * as produced}, copied from its bytes: decoded, couples' 8 MB on git/git
+ * took 100 MiB.
  */
 static void pack_result(msgpack_packer *pk, struct kept *k)
 {
@@ -416,14 +408,14 @@ static void pack_result(msgpack_packer *pk, struct kept *k)
 
 	cf_map_iter_init(&it, data, data_len);
 	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len))
-		n += !raw_key_is(key, "schema");
+		n += !cf_msgpack_str_is(key, "schema");
 	cf_pack_str(pk, k->analyzer);
 	msgpack_pack_map(pk, n);
 	cf_pack_str(pk, "schema");
 	pk->callback(pk->data, schema, schema_len);
 	cf_map_iter_init(&it, data, data_len);
 	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len)) {
-		if (raw_key_is(key, "schema"))
+		if (cf_msgpack_str_is(key, "schema"))
 			continue;
 		pk->callback(pk->data, key, key_len);
 		pk->callback(pk->data, val, val_len);

@@ -107,8 +107,10 @@ int cf_map_iter_init(struct cf_map_iter *it, const char *map, size_t len);
 int cf_map_iter_next(struct cf_map_iter *it, const char **key, size_t *key_len,
 		     const char **val, size_t *val_len);
 const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len);
-/* Whether the bytes at p are a msgpack string, and which. */
-int cf_msgpack_str(const char *p, const char **str, size_t *len);
+/* Whether the bytes at p are the msgpack string want. */
+int cf_msgpack_str_is(const char *p, const char *want);
+/* The length of the one msgpack object at p, or 0 when it is not whole in len. */
+size_t cf_msgpack_skip(const char *p, size_t len);
 
 /*
  * Whether cf_reader_next() would return without waiting for the producer:
