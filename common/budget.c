@@ -56,24 +56,34 @@ int cf_knobs_from_budget(struct cf_knobs *k, uint64_t whole, uint64_t reserve)
 	uint64_t budget = whole > reserve + CF_KNOBS_MIN ? whole - reserve : CF_KNOBS_MIN;
 	uint64_t caches = budget / 100 * 60;
 	uint64_t workers_share = budget / 100 * 30;
-	uint64_t fixed, threads_share, per_thread, others;
+	uint64_t fixed, per_worker, ring = 0, spent, threads_share, per_thread, others;
 
 	if (whole < CF_BUDGET_MIN)
 		return -1;
 	k->reserve = reserve;
 	set(k, CF_KNOB_DIFF_CACHE_SIZE, &k->diff_cache_size,
 	    clamp(caches / 100 * 35 / CF_DIFF_ENTRY_COST, 100, 1000000));
-	set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size,
-	    clamp(workers_share / 16, 4ull << 20, 64ull << 20));
 	/* cf-blobload holds two batches: one written out while the next is read. */
 	k->batch_bytes = clamp(workers_share / 16, 2ull << 20, 128ull << 20);
 	k->tree_cache_size = clamp(budget / 32, CF_TREE_CACHE_MIN, CF_TREE_CACHE_MAX);
 	k->release_memory = 1;
+	fixed = 2 * k->batch_bytes + CF_WORKER_MAPPED;
+	per_worker = CF_WORKER_COST;
+	if (k->src[CF_KNOB_BLOB_ARENA_SIZE] != CF_KNOB_FLAG)
+		fixed += ring = clamp(workers_share / 8, 8ull << 20, 128ull << 20);
+	else if (k->src[CF_KNOB_BUFFER_SIZE] == CF_KNOB_FLAG)
+		fixed += cf_knobs_ring(k);
+	else
+		per_worker += 2 * k->blob_arena_size;	/* each worker's two arenas */
 	/* An arena given by flag may take the whole share: one thread then. */
-	fixed = k->blob_arena_size + 2 * k->batch_bytes + CF_WORKER_MAPPED;
 	threads_share = workers_share > fixed ? workers_share - fixed : 0;
-	set(k, CF_KNOB_WORKERS, &k->workers, clamp(threads_share / CF_WORKER_COST, 1, 16));
+	set(k, CF_KNOB_WORKERS, &k->workers, clamp(threads_share / per_worker, 1, 16));
 	set(k, CF_KNOB_BUFFER_SIZE, &k->buffer_size, 2 * k->workers);
+	if (ring)
+		set(k, CF_KNOB_BLOB_ARENA_SIZE, &k->blob_arena_size,
+		    clamp(ring / cf_knobs_arenas(k), 64ull << 10, ring));
+	spent = k->workers * (per_worker - CF_WORKER_COST);
+	threads_share = threads_share > spent ? threads_share - spent : 0;
 	per_thread = threads_share / k->workers;
 	k->delta_cache_size = clamp(per_thread > CF_THREAD_OVERHEAD ? per_thread - CF_THREAD_OVERHEAD : 0,
 				    CF_DELTA_MIN, CF_DELTA_MAX);
@@ -106,6 +116,18 @@ uint64_t cf_analyzer_reserve(const char *name, uint64_t paths)
 	return CF_ANALYZER_BASE + paths * per_path;
 }
 
+uint64_t cf_knobs_arenas(const struct cf_knobs *k)
+{
+	return clamp(k->buffer_size, 1, CF_ARENAS_MAX);
+}
+
+uint64_t cf_knobs_ring(const struct cf_knobs *k)
+{
+	uint64_t n = cf_knobs_arenas(k);
+
+	return k->blob_arena_size > UINT64_MAX / n ? UINT64_MAX : k->blob_arena_size * n;
+}
+
 uint64_t cf_pipeline_reserve(uint64_t index_bytes)
 {
 	return CF_PIPELINE_BASE + CF_INDEX_COPIES * index_bytes;
@@ -114,7 +136,7 @@ uint64_t cf_pipeline_reserve(uint64_t index_bytes)
 uint64_t cf_knobs_cost(const struct cf_knobs *k)
 {
 	return k->blob_cache_size + k->diff_cache_size * CF_DIFF_ENTRY_COST +
-	       k->workers * CF_WORKER_COST + k->blob_arena_size + 2 * k->batch_bytes +
+	       k->workers * CF_WORKER_COST + cf_knobs_ring(k) + 2 * k->batch_bytes +
 	       CF_WORKER_MAPPED + k->tree_cache_size + CF_RENDER_AHEAD +
 	       k->buffer_size * (64ull << 10) * 8;
 }

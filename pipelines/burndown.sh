@@ -19,7 +19,7 @@ cf-revlist "$REPO" |
 	cf-treediff "$REPO" |
 	# Sizes and line counts of the blobs; their bytes go to cf-diff through
 	# a shared-memory ring.  Knobs: --workers N, --commit-batch-size 100,
-	# --blob-cache-size 1GiB, --blob-arena-size 4MiB.
+	# --blob-cache-size 1GiB, --blob-arena-size 4MiB, --arenas 2N.
 	cf-blobload "$REPO" |
 	# Line diffs of the modified files, as git computes them.
 	# Knobs: --workers N, --commit-batch-size 100, --diff-cache-size 10000.

@@ -159,7 +159,7 @@ actual_changes() {
 	# Only the first two commits: cf-dump releases nothing, so the small
 	# blobs must all fit the 4 KiB ring.
 	cf-revlist "$FIX/blobs" HEAD~1 | cf-treediff "$FIX/blobs" >"$BATS_TEST_TMPDIR/two.td"
-	run bash -c "timeout 60 cf-blobload --blob-arena-size 4096 '$FIX/blobs' <'$BATS_TEST_TMPDIR/two.td' |
+	run bash -c "timeout 60 cf-blobload --blob-arena-size 4096 --arenas 1 '$FIX/blobs' <'$BATS_TEST_TMPDIR/two.td' |
 		cf-dump -t arena -t blob | jq -r 'if .t == \"arena\" then \"arena \(.size)\"
 			elif .data then \"inline \(.size)\" else \"ring \(.size) \(.off)\" end'"
 	assert_success
@@ -167,6 +167,25 @@ actual_changes() {
 	assert_line "inline 13893"
 	assert_line "inline 13898"
 	[ "$(grep -c '^ring ' <<<"$output")" -eq 6 ]
+}
+
+@test "cf-blobload: the ring holds --arenas arenas, twice the workers by default" {
+	cf-revlist "$FIX/blobs" HEAD~1 | cf-treediff "$FIX/blobs" >"$BATS_TEST_TMPDIR/two.td"
+	ring() { timeout 60 cf-blobload "$@" "$FIX/blobs" <"$BATS_TEST_TMPDIR/two.td" |
+		cf-dump -t arena | jq -r .size; }
+	assert_equal "$(ring -j 3 --blob-arena-size 4096)" 24576
+	assert_equal "$(ring -j 1 --blob-arena-size 4096 --arenas 5)" 20480
+	# blobs that fit the ring, not one arena, go through the ring
+	run bash -c "timeout 60 cf-blobload -j 1 --blob-arena-size 4096 --arenas 8 '$FIX/blobs' \
+		<'$BATS_TEST_TMPDIR/two.td' | cf-dump -t blob | jq -r 'select(.data) | .size'"
+	assert_success
+	assert_output ""
+	run cf-blobload --arenas 0 "$FIX/blobs"
+	assert_failure 2
+	assert_output --partial "--arenas"
+	run cf-blobload --blob-arena-size 1TiB --arenas 2 "$FIX/blobs"
+	assert_failure 2
+	assert_output --partial "at most 1TiB"
 }
 
 @test "cf-blobload: a blob larger than a slab chunk, and a batch of many chunks, keep git's bytes" {

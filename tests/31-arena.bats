@@ -38,7 +38,7 @@ wait_for_futex() {
 	need_cf_diff
 	cf-blobload --blob-arena-size 0 "$FIX/hist" <"$FIX/hist.td" | cf-diff |
 		cf-dump -t change >"$BATS_TEST_TMPDIR/inline"
-	timeout 120 cf-blobload -v --blob-arena-size 4096 "$FIX/hist" <"$FIX/hist.td" \
+	timeout 120 cf-blobload -v --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td" \
 		2>"$BATS_TEST_TMPDIR/v" | timeout 120 cf-diff | cf-dump -t change >"$BATS_TEST_TMPDIR/ring"
 	run diff "$BATS_TEST_TMPDIR/inline" "$BATS_TEST_TMPDIR/ring"
 	assert_success
@@ -63,7 +63,7 @@ wait_for_futex() {
 @test "arena: a consumer killed while the producer waits ends the producer by SIGPIPE" {
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
 	# cf-dump never releases: the 4 KiB ring fills and the producer waits.
-	cf-blobload --blob-arena-size 4096 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
+	cf-blobload --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
 	local producer=$!
 	cf-dump <"$BATS_TEST_TMPDIR/pipe" >/dev/null &
 	local consumer=$!
@@ -76,7 +76,7 @@ wait_for_futex() {
 
 @test "arena: a producer killed by SIGKILL leaves nothing behind" {
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
-	cf-blobload --blob-arena-size 4096 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
+	cf-blobload --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
 	local producer=$!
 	cf-dump <"$BATS_TEST_TMPDIR/pipe" >/dev/null &
 	local consumer=$!
@@ -94,7 +94,7 @@ wait_for_futex() {
 @test "arena: a consumer SIGKILLed after attaching leaves nothing behind" {
 	need_cf_diff
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
-	cf-blobload --blob-arena-size 4096 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
+	cf-blobload --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
 	local producer=$!
 	cf-diff <"$BATS_TEST_TMPDIR/pipe" >/dev/null &
 	local consumer=$!
@@ -147,7 +147,7 @@ make_pairs() {
 		cf-diff | cf-dump -t change >"$BATS_TEST_TMPDIR/inline"
 	# A consumer holds the old side until it has the new one: if the new
 	# side waited for ring space instead, neither process would move.
-	timeout 60 cf-blobload -v --blob-arena-size 4KiB "$BATS_TEST_TMPDIR/pairs" \
+	timeout 60 cf-blobload -v --blob-arena-size 4KiB --arenas 1 "$BATS_TEST_TMPDIR/pairs" \
 		<"$BATS_TEST_TMPDIR/p.td" 2>"$BATS_TEST_TMPDIR/v" |
 		timeout 60 cf-diff --commit-batch-size 1 | cf-dump -t change >"$BATS_TEST_TMPDIR/ring"
 	run diff "$BATS_TEST_TMPDIR/inline" "$BATS_TEST_TMPDIR/ring"

@@ -66,14 +66,14 @@ wait_child() {
 @test "--dry-run prints the pipeline as one quoted shell line" {
 	run -0 --separate-stderr cf-run history -a burndown,devs -j 3 --granularity 7 \
 		--range 'v1..HEAD' --since 2024-01-01 -o "out file.json" --dry-run "my repo's"
-	assert_output "cf-revlist --since 2024-01-01 'my repo'\\''s' v1..HEAD | cf-treediff 'my repo'\\''s' | cf-blobload --workers 3 --commit-batch-size 100 --blob-cache-size 1GiB --blob-arena-size 4MiB 'my repo'\\''s' | cf-diff --workers 3 --commit-batch-size 100 --diff-cache-size 10000 --exact-numstat | cf-burndown --granularity 7 | cf-devs | cf-reduce -f json -o 'out file.json'"
+	assert_output "cf-revlist --since 2024-01-01 'my repo'\\''s' v1..HEAD | cf-treediff 'my repo'\\''s' | cf-blobload --workers 3 --commit-batch-size 100 --blob-cache-size 1GiB --blob-arena-size 4MiB --arenas 6 'my repo'\\''s' | cf-diff --workers 3 --commit-batch-size 100 --diff-cache-size 10000 --exact-numstat | cf-burndown --granularity 7 | cf-devs | cf-reduce -f json -o 'out file.json'"
 	# file-history's added and removed are git's numstat, alone or not.
 	run -0 cf-run history -a file-history -j 1 --dry-run repo
 	assert_output --partial "| cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 10000 --exact-numstat | cf-file-history |"
 	run -0 cf-run history -a couples -j 1 --dry-run repo
 	refute_output --partial "--exact-numstat"
 	run -0 cf-run history -j 1 --blob-cache-size 500MB --dry-run -- -odd
-	assert_output "cf-revlist -- -odd | cf-treediff -- -odd | cf-blobload --workers 1 --commit-batch-size 100 --blob-cache-size 500000000 --blob-arena-size 4MiB -- -odd | cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 10000 | cf-burndown | cf-reduce -f json"
+	assert_output "cf-revlist -- -odd | cf-treediff -- -odd | cf-blobload --workers 1 --commit-batch-size 100 --blob-cache-size 500000000 --blob-arena-size 4MiB --arenas 2 -- -odd | cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 10000 | cf-burndown | cf-reduce -f json"
 }
 
 @test "the --dry-run line, run by a shell, gives cf-run's output" {
@@ -154,8 +154,8 @@ cf-run: buffer-size = 6 (default): 384 KiB per pipe
 cf-run: commit-batch-size = 100 (default)
 cf-run: blob-cache-size = 1 GiB (default)
 cf-run: diff-cache-size = 10000 (default)
-cf-run: blob-arena-size = 8 MiB (flag)
-cf-run: streaming = off (auto; 64 commits, estimated peak 1.3 GiB)
+cf-run: blob-arena-size = 8 MiB (flag): a ring of 6 arenas, 48 MiB
+cf-run: streaming = off (auto; 64 commits, estimated peak 1.4 GiB)
 OUT
 	run -0 grep -c '^cf-run: stage [1-6]: cf-' <<<"$stderr"
 	assert_output 6

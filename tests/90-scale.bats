@@ -115,13 +115,15 @@ mib() {
 	run cf-run history -v --memory-budget=256MiB -a devs -o out.json "$REPO"
 	# The knobs get 256 MiB less the reserve (devs: 4 MiB and 256 bytes
 	# a path; the pipeline: 32 MiB and 3 x the 38 KiB pack index), 219.9
-	# MiB.  Its 30% is 66 MiB: a 16th for the arena, a 16th for each of the
-	# two batches, 8 MiB of mapped pages, then 1 thread of 27 MiB, whose
-	# 45.6 MiB less 18 MiB of overhead is its delta cache; cf-treediff gets
-	# a 32nd.
+	# MiB.  Its 30% is 66 MiB: an 8th for the ring (its 2 arenas, one
+	# for each batch in flight, of 4.1 MiB), a 16th for each of the two
+	# batches, 8 MiB of mapped pages, then 1 thread of 27 MiB, whose 41.5
+	# MiB less 18 MiB of overhead is its delta cache; cf-treediff gets a
+	# 32nd.
 	assert_line --regexp "stage 2: cf-treediff --delta-cache-size 7205078 "
-	assert_line --regexp "stage 3: cf-blobload --workers 1 --commit-batch-size 100 --blob-cache-size 89919375 --blob-arena-size 4323046 --delta-cache-size 28936636 --batch-bytes 4323046 --release-memory "
-	assert_line "cf-run: delta-cache-size = 27.6 MiB (memory budget): per cf-blobload thread"
+	assert_line --regexp "stage 3: cf-blobload --workers 1 --commit-batch-size 100 --blob-cache-size 89919375 --blob-arena-size 4323046 --arenas 2 --delta-cache-size 24613589 --batch-bytes 4323046 --release-memory "
+	assert_line "cf-run: blob-arena-size = 4.1 MiB (memory budget): a ring of 2 arenas, 8.2 MiB"
+	assert_line "cf-run: delta-cache-size = 23.5 MiB (memory budget): per cf-blobload thread"
 	assert_line "cf-run: batch-bytes = 4.1 MiB (memory budget): text a cf-blobload batch holds (two are held)"
 	assert_line "cf-run: release-memory (memory budget): cf-blobload gives free memory back after each batch"
 	assert_line "cf-run: tree-cache-size = 6.9 MiB (memory budget): cf-treediff's --delta-cache-size"
@@ -151,7 +153,7 @@ mib() {
 	run cf-run history -v --memory-budget=128MiB --workers 8 -a devs -o out.json "$REPO"
 	assert_line "cf-run: blob-cache-size = 4 MiB (memory budget)"
 	run cf-run history -v --memory-budget=128MiB -a devs -o out.json "$REPO"
-	assert_line "cf-run: blob-cache-size = 16.6 MiB (memory budget)"
+	assert_line "cf-run: blob-cache-size = 12.6 MiB (memory budget)"
 	# without a budget nothing is set aside
 	run cf-run history -v -a devs -o out.json "$REPO"
 	refute_line --partial "reserve"

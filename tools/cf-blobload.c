@@ -33,7 +33,7 @@
 
 static const char usage[] =
 "usage: cf-blobload [-v] [-j N] [--commit-batch-size N] [--blob-cache-size SIZE]\n"
-"                   [--blob-arena-size SIZE] [--delta-cache-size SIZE]\n"
+"                   [--blob-arena-size SIZE] [--arenas N] [--delta-cache-size SIZE]\n"
 "                   [--max-blob-size SIZE] [--batch-bytes SIZE]\n"
 "                   [--release-memory] [--blobs=modified|all] REPO\n"
 "\n"
@@ -43,8 +43,9 @@ static const char usage[] =
 "  -j, --workers N             threads reading blobs (default: online CPUs)\n"
 "      --commit-batch-size N   commits whose blobs are read together (default 100)\n"
 "      --blob-cache-size SIZE  blob bytes kept for reuse (default 1GiB)\n"
-"      --blob-arena-size SIZE  shared-memory ring for blob bytes (default 4MiB;\n"
-"                              0 sends every blob inline)\n"
+"      --blob-arena-size SIZE  one arena of the shared-memory ring for blob bytes\n"
+"                              (default 4MiB; 0 sends every blob inline)\n"
+"      --arenas N              arenas in the ring (default: twice the workers)\n"
 "      --delta-cache-size SIZE delta bases each thread keeps (default 48MiB)\n"
 "      --max-blob-size SIZE    larger blobs count as binary and are not read\n"
 "                              (default 0: no limit)\n"
@@ -150,7 +151,8 @@ struct stage {
 	struct cf_blobinfo_map infos;
 	struct cf_blobcache cache;
 	struct cf_arena *arena;
-	uint64_t arena_size, max_blob;
+	uint64_t arena_size;		/* the ring: --arenas x --blob-arena-size */
+	uint64_t max_blob;
 	uint64_t batch_bytes;		/* --batch-bytes, 0: none */
 	uint64_t expected;		/* the batch's text bytes, as far as known */
 	int all_blobs;			/* --blobs=all: added files' bytes too */
@@ -1038,12 +1040,13 @@ static void run(struct stage *st, uint64_t batch_size)
 int cmd_main(int argc, char **argv)
 {
 	enum { OPT_BATCH = 256, OPT_CACHE, OPT_ARENA, OPT_DELTA, OPT_MAX, OPT_BLOBS,
-	       OPT_BATCH_BYTES, OPT_RELEASE };
+	       OPT_BATCH_BYTES, OPT_RELEASE, OPT_ARENAS };
 	static const struct option longopts[] = {
 		{ "workers", required_argument, NULL, 'j' },
 		{ "commit-batch-size", required_argument, NULL, OPT_BATCH },
 		{ "blob-cache-size", required_argument, NULL, OPT_CACHE },
 		{ "blob-arena-size", required_argument, NULL, OPT_ARENA },
+		{ "arenas", required_argument, NULL, OPT_ARENAS },
 		{ "delta-cache-size", required_argument, NULL, OPT_DELTA },
 		{ "max-blob-size", required_argument, NULL, OPT_MAX },
 		{ "blobs", required_argument, NULL, OPT_BLOBS },
@@ -1056,11 +1059,10 @@ int cmd_main(int argc, char **argv)
 	static struct stage st;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t workers = ncpu > 0 ? (uint64_t)ncpu : 1, batch = 100;
-	uint64_t cache = 1ull << 30, delta_cache = DELTA_CACHE;
+	uint64_t cache = 1ull << 30, delta_cache = DELTA_CACHE, arena = 4ull << 20, arenas = 0;
 	git_repository *repo;
 	int c;
 
-	st.arena_size = 4ull << 20;
 	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -1073,7 +1075,10 @@ int cmd_main(int argc, char **argv)
 			cache = cf_opt_size("--blob-cache-size", optarg);
 			break;
 		case OPT_ARENA:
-			st.arena_size = cf_opt_size("--blob-arena-size", optarg);
+			arena = cf_opt_size("--blob-arena-size", optarg);
+			break;
+		case OPT_ARENAS:
+			arenas = cf_opt_uint("--arenas", optarg, 1, 1024);
 			break;
 		case OPT_DELTA:
 			delta_cache = cf_opt_size("--delta-cache-size", optarg);
@@ -1103,8 +1108,11 @@ int cmd_main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		usage_error("exactly one REPO is required");
-	if (st.arena_size > (1ull << 40))
-		usage_error("--blob-arena-size: at most 1TiB");
+	if (!arenas)
+		arenas = 2 * workers;
+	if (arena > (1ull << 40) / arenas)
+		usage_error("--blob-arena-size x --arenas: at most 1TiB");
+	st.arena_size = arena * arenas;
 	if (delta_cache < (1ull << 20) || delta_cache > (1ull << 40))
 		usage_error("--delta-cache-size: between 1MiB and 1TiB");
 

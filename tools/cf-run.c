@@ -664,6 +664,7 @@ static void stage_args(struct stage *s, const struct options *o)
 			   (unsigned long long)k->commit_batch_size);
 		size_arg(a, "--blob-cache-size", k->blob_cache_size);
 		size_arg(a, "--blob-arena-size", k->blob_arena_size);
+		args_pushf(a, "--arenas", "%llu", (unsigned long long)cf_knobs_arenas(k));
 		if (k->delta_cache_size)
 			size_arg(a, "--delta-cache-size", k->delta_cache_size);
 		if (k->batch_bytes)
@@ -874,8 +875,12 @@ static void print_knobs(const struct options *o, uint64_t pipe_bytes)
 	for (int i = 0; i < CF_NR_KNOBS; i++) {
 		const char *src = cf_knob_source_name(k->src[i]);
 		const char *flag = cf_knob_flag(i) + 2;
-		if (i == CF_KNOB_BLOB_CACHE_SIZE || i == CF_KNOB_BLOB_ARENA_SIZE)
+		if (i == CF_KNOB_BLOB_CACHE_SIZE)
 			cf_note("%s = %s (%s)", flag, cf_size_str(v[i], b), src);
+		else if (i == CF_KNOB_BLOB_ARENA_SIZE)
+			cf_note("%s = %s (%s): a ring of %llu arenas, %s", flag, cf_size_str(v[i], b),
+				src, (unsigned long long)cf_knobs_arenas(k),
+				cf_size_str(cf_knobs_ring(k), c));
 		else if (i == CF_KNOB_BUFFER_SIZE)
 			cf_note("%s = %llu (%s): %s per pipe", flag, (unsigned long long)v[i],
 				src, cf_size_str(pipe_bytes, b));

@@ -38,7 +38,7 @@ struct cf_knobs {
 	uint64_t commit_batch_size;
 	uint64_t blob_cache_size;	/* bytes */
 	uint64_t diff_cache_size;	/* entries */
-	uint64_t blob_arena_size;	/* bytes */
+	uint64_t blob_arena_size;	/* bytes: one arena; the ring holds buffer_size of them */
 	enum cf_knob_source src[6];	/* in the order of the fields above */
 	/*
 	 * Not flags of cf-run (0: the stage's own default): what a budget
@@ -145,8 +145,18 @@ uint64_t cf_estimated_peak(const struct cf_knobs *k, uint64_t commits);
 int cf_streaming_auto(const struct cf_knobs *k, uint64_t budget, uint64_t commits);
 
 /*
- * The workers' share pays first for the blob arena (a sixteenth of the
- * share, 4 MiB to 64 MiB), each of the two batches cf-blobload holds (a
+ * The ring between cf-blobload and cf-diff holds one arena for each batch in
+ * flight, as the seed's design gives every batch request an arena of its
+ * own: --buffer-size arenas (at most CF_ARENAS_MAX) of --blob-arena-size.
+ */
+#define CF_ARENAS_MAX 1024ull
+uint64_t cf_knobs_arenas(const struct cf_knobs *k);
+uint64_t cf_knobs_ring(const struct cf_knobs *k);	/* bytes, saturating */
+
+/*
+ * The workers' share pays first for the ring (an eighth of the share, 8 MiB
+ * to 128 MiB, divided into the arenas of --buffer-size; an arena given by
+ * flag makes each worker pay for its two instead), each of the two batches cf-blobload holds (a
  * sixteenth, 2 MiB to 128 MiB) and the pack and index pages cf-blobload's
  * threads keep mapped between trims (CF_WORKER_MAPPED: one mapping, which
  * the threads share, cf/odb.h); the rest buys threads of CF_WORKER_COST.  A
