@@ -139,19 +139,29 @@ static int share_a_line(struct cf_quickdiff *q, const struct side *s, const stru
 	return 0;
 }
 
+void cf_common_lines(const char *a, size_t alen, const char *b, size_t blen,
+		     size_t *head, size_t *tail)
+{
+	size_t d = common_prefix(a, b, alen < blen ? alen : blen);
+	const char *nl = d ? memrchr(a, '\n', d) : NULL;
+	size_t h = nl ? (size_t)(nl - a) + 1 : 0, ra = alen - h, rb = blen - h;
+	size_t k = common_suffix(a + h, ra, b + h, rb, ra < rb ? ra : rb);
+	size_t sa = alen - k, sb = blen - k, t = k;
+
+	if (k && !((sa == h || a[sa - 1] == '\n') && (sb == h || b[sb - 1] == '\n'))) {
+		nl = memchr(a + sa, '\n', k);
+		t = nl ? alen - (size_t)(nl - a) - 1 : 0;
+	}
+	*head = h;
+	*tail = t;
+}
+
 /* Cuts the common head and tail lines, as xdiff's trimming does, into a and b. */
 static void cut_common(struct side *a, struct side *b)
 {
-	size_t d = common_prefix(a->p, b->p, a->len < b->len ? a->len : b->len);
-	const char *nl = d ? memrchr(a->p, '\n', d) : NULL;
-	size_t head = nl ? (size_t)(nl - a->p) + 1 : 0, ra = a->len - head, rb = b->len - head;
-	size_t k = common_suffix(a->p + head, ra, b->p + head, rb, ra < rb ? ra : rb);
-	size_t sa = a->len - k, sb = b->len - k, tail = k;
+	size_t head, tail;
 
-	if (k && !((sa == head || a->p[sa - 1] == '\n') && (sb == head || b->p[sb - 1] == '\n'))) {
-		nl = memchr(a->p + sa, '\n', k);
-		tail = nl ? a->len - (size_t)(nl - a->p) - 1 : 0;
-	}
+	cf_common_lines(a->p, a->len, b->p, b->len, &head, &tail);
 	a->from = b->from = head;
 	a->to = a->len - tail;
 	b->to = b->len - tail;

@@ -281,31 +281,46 @@ _change_M() {
 	[[ $stderr == *"'size' is 5"* ]]
 }
 
-# A history of random block edits over a few repeated lines, so that the
-# changed blocks share lines and slide often: where cf-diff's quick path
-# and xdiff could disagree, if they ever did.
-make_sliding() {
+# make_edited REPO sliding|wide: a history of random block edits over a
+# few repeated lines, generated from a fixed seed.  sliding: small files,
+# whose changed blocks share lines and slide often (where cf-diff's quick
+# path and xdiff could disagree, if they ever did).  wide: large files
+# with edits near each other, which cf-diff narrows (cf/narrow.h), and
+# margins that hold lines that slide.
+make_edited() {
 	git_init "$1"
-	python3 - <<'PY' | git -C "$1" fast-import --quiet
-import random
-rnd = random.Random(7)
+	python3 - "$2" <<'PY' | git -C "$1" fast-import --quiet
+import random, sys
+wide = sys.argv[1] == "wide"
+rnd = random.Random(11 if wide else 7)
 alphabet = ["a\n", "b\n", "\n", "}\n", "{\n", "\treturn 0;\n", "x\n"]
+if wide:
+    alphabet = ["a\n", "\n", "}\n", "{\n", "\treturn 0;\n", "\t}\n", "\tx;\n"]
 def line():
-    if rnd.random() < 0.6:
+    if rnd.random() < (0.5 if wide else 0.6):
         return rnd.choice(alphabet)
-    return "line %d\n" % rnd.randrange(1000)
-files = {"f%d.txt" % i: [line() for _ in range(rnd.randrange(1, 60))] for i in range(4)}
-for n in range(400):
+    return "line %d\n" % rnd.randrange(300 if wide else 1000)
+def edit(v):
+    if not wide:
+        at = rnd.randrange(len(v) + 1)
+        v[at:at + rnd.choice([0, 0, 1, 1, 2, 3, 8])] = [line() for _ in range(rnd.choice([0, 1, 1, 2, 3, 5]))]
+        return
+    base = rnd.randrange(len(v) + 1)
+    for _ in range(rnd.choice([1, 2, 3])):    # edits near each other
+        at = min(len(v), base + rnd.randrange(60))
+        v[at:at + rnd.choice([0, 1, 2, 5])] = [line() for _ in range(rnd.choice([0, 1, 3, 6]))]
+if wide:
+    files = {"w%d.c" % i: [line() for _ in range(rnd.randrange(700, 1500))] for i in range(3)}
+else:
+    files = {"f%d.txt" % i: [line() for _ in range(rnd.randrange(1, 60))] for i in range(4)}
+for n in range(150 if wide else 400):
     name = rnd.choice(sorted(files))
     v = files[name]
-    at = rnd.randrange(len(v) + 1)
-    cut = rnd.choice([0, 0, 1, 1, 2, 3, 8])
-    add = [line() for _ in range(rnd.choice([0, 1, 1, 2, 3, 5]))]
-    v[at:at + cut] = add
+    edit(v)
     if not v:
         v.append(line())
     data = "".join(v)
-    if rnd.random() < 0.1:
+    if not wide and rnd.random() < 0.1:
         data = data.rstrip("\n")
     print("commit refs/heads/main")
     print("author A <a@example.com> %d +0000" % (1680000000 + 60 * n))
@@ -320,7 +335,7 @@ PY
 
 @test "cf-diff: the quick path for one replaced block gives git's hunks and numstat" {
 	local r=$BATS_TEST_TMPDIR/sliding
-	make_sliding "$r"
+	make_edited "$r" sliding
 	run bash -c "set -o pipefail; cf-revlist '$r' | cf-treediff --no-renames '$r' |
 		cf-blobload '$r' | cf-diff -v --exact-numstat --diff-cache-size 0 2>'$BATS_TEST_TMPDIR/v' | cf-dump"
 	assert_success
@@ -333,9 +348,26 @@ PY
 	[ "$(git -C "$r" rev-list --count HEAD)" -eq 400 ]
 }
 
+@test "cf-diff: narrowed sides give git's hunks and numstat" {
+	local r=$BATS_TEST_TMPDIR/wide
+	make_edited "$r" wide
+	run bash -c "set -o pipefail; cf-revlist '$r' | cf-treediff --no-renames '$r' |
+		cf-blobload '$r' | cf-diff -v --exact-numstat --diff-cache-size 0 2>'$BATS_TEST_TMPDIR/v' | cf-dump"
+	assert_success
+	[ "$(cf_hunks <<<"$output")" = "$(git_hunks "$r")" ]
+	[ "$(cf_numstat <<<"$output")" = "$(git_numstat "$r")" ]
+	run grep -o '[0-9]* on narrowed sides' "$BATS_TEST_TMPDIR/v"
+	assert_success
+	[ "${output%% *}" -gt 60 ]
+	(set -o pipefail; cf-revlist "$r" | cf-treediff "$r" |
+		cf-blobload --blob-arena-size 0 "$r" >"$BATS_TEST_TMPDIR/w.mp")
+	cmp <(cf-diff --exact-numstat <"$BATS_TEST_TMPDIR/w.mp") \
+	    <(cf-diff --exact-numstat --no-quick-diff <"$BATS_TEST_TMPDIR/w.mp")
+}
+
 @test "cf-diff: --no-quick-diff changes no byte of the stream" {
 	local r=$BATS_TEST_TMPDIR/sliding
-	make_sliding "$r"
+	make_edited "$r" sliding
 	(set -o pipefail; cf-revlist "$r" | cf-treediff "$r" |
 		cf-blobload --blob-arena-size 0 "$r" >"$BATS_TEST_TMPDIR/s.mp")
 	for opt in "" --exact-numstat; do

@@ -33,6 +33,7 @@
 #include "cf/record.h"
 #include "cf/size.h"
 #include "cf/tool.h"
+#include "cf/narrow.h"
 #include "cf/quickdiff.h"
 #include "cf/usage.h"
 #include "cf/writer.h"
@@ -57,8 +58,8 @@ static const char usage[] =
 "      --max-diff-size SIZE   pairs of blobs larger than SIZE together are not\n"
 "                             diffed but count as binary (default 1GiB, 0: none)\n"
 "      --max-diff-lines N     likewise for pairs of over N lines (8388608)\n"
-"      --no-quick-diff        run xdiff on every pair, also where one block of\n"
-"                             lines replaces another (same hunks, slower)\n"
+"      --no-quick-diff        run xdiff on every whole pair, also where one block\n"
+"                             of lines replaces another (same hunks, slower)\n"
 "      --progress             name the commit and file of a diff that takes over 5 s\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
@@ -113,6 +114,7 @@ struct item {
 struct hunks {
 	uint32_t *v;
 	size_t nr, alloc;
+	long shift;		/* added to the starts: the sides were narrowed */
 };
 
 struct todo {
@@ -155,6 +157,7 @@ struct worker {
 	struct hunks h;
 	struct mem_odb be;
 	struct cf_quickdiff quick;
+	struct cf_narrow narrow;
 	git_repository *repo;
 	char err[256];		/* libgit2's message for the first failure */
 };
@@ -173,6 +176,7 @@ struct pool {
 	int quick;		/* try cf_quickdiff() before xdiff */
 	atomic_ulong rediffs;	/* --exact-numstat: whole blobs diffed again */
 	atomic_ulong quicks;	/* diffs cf_quickdiff() decided */
+	atomic_ulong narrowed;	/* diffs xdiff made on narrowed sides */
 };
 
 struct stats {
@@ -202,9 +206,9 @@ static int on_hunk(const git_diff_delta *delta, const git_diff_hunk *h, void *da
 	(void)delta;
 	CF_ALLOC_GROW(hs->v, hs->nr + 4, hs->alloc);
 	v = hs->v + hs->nr;
-	v[0] = (uint32_t)h->old_start;
+	v[0] = (uint32_t)(h->old_start + hs->shift);
 	v[1] = (uint32_t)h->old_lines;
-	v[2] = (uint32_t)h->new_start;
+	v[2] = (uint32_t)(h->new_start + hs->shift);
 	v[3] = (uint32_t)h->new_lines;
 	hs->nr += 4;
 	return 0;
@@ -327,23 +331,42 @@ static int on_hunk_count(const git_diff_delta *delta, const git_diff_hunk *h, vo
 	return 0;
 }
 
+/*
+ * xdiff on the blobs less cut bytes, narrowed where that gives the same
+ * hunks (cf/narrow.h): below NARROW_MIN lines cut, narrowing costs more
+ * than it saves.
+ */
+#define NARROW_MIN 256
+
 static int diff_blobs(struct worker *w, const struct item *it, size_t cut,
 		      git_diff_hunk_cb cb, void *data)
 {
 	const struct batch *b = w->pool->b;
-	git_blob *o = NULL, *n = NULL;
+	const char *o = blob_bytes(b, &it->old), *n = blob_bytes(b, &it->new);
+	size_t olen = it->old.len - cut, nlen = it->new.len - cut;
+	git_blob *ob = NULL, *nb = NULL;
 	int rc;
 
-	serve(&w->be, 0, &it->old_oid, blob_bytes(b, &it->old), it->old.len - cut);
-	serve(&w->be, 1, &it->new_oid, blob_bytes(b, &it->new), it->new.len - cut);
-	rc = git_blob_lookup(&o, w->repo, &w->be.oid[0]);
+	w->h.shift = 0;
+	if (w->pool->quick && cf_narrow(&w->narrow, o, olen, n, nlen, NARROW_MIN)) {
+		atomic_fetch_add(&w->pool->narrowed, 1);
+		o = w->narrow.a.buf;
+		olen = w->narrow.a.len;
+		n = w->narrow.b.buf;
+		nlen = w->narrow.b.len;
+		w->h.shift = w->narrow.shift;
+	}
+	serve(&w->be, 0, &it->old_oid, o, olen);
+	serve(&w->be, 1, &it->new_oid, n, nlen);
+	rc = git_blob_lookup(&ob, w->repo, &w->be.oid[0]);
 	if (!rc)
-		rc = git_blob_lookup(&n, w->repo, &w->be.oid[1]);
+		rc = git_blob_lookup(&nb, w->repo, &w->be.oid[1]);
 	if (!rc)
-		rc = git_diff_blobs(o, NULL, n, NULL, &w->pool->opts, NULL, NULL,
+		rc = git_diff_blobs(ob, NULL, nb, NULL, &w->pool->opts, NULL, NULL,
 				    cb, NULL, data);
-	git_blob_free(o);
-	git_blob_free(n);
+	git_blob_free(ob);
+	git_blob_free(nb);
+	w->h.shift = 0;
 	return rc;
 }
 
@@ -488,6 +511,7 @@ static void pool_start(struct pool *p, int nr, uint32_t algo)
 	pthread_cond_init(&p->done, NULL);
 	for (int i = 0; i < nr; i++) {
 		p->w[i].pool = p;
+		p->w[i].narrow = (struct cf_narrow)CF_NARROW_INIT;
 		worker_repo(&p->w[i]);
 		/* The calling thread is worker 0. */
 		if (i && pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]))
@@ -506,6 +530,7 @@ static void pool_stop(struct pool *p)
 	for (int i = 0; i < p->nr; i++) {
 		free(p->w[i].h.v);
 		cf_quickdiff_release(&p->w[i].quick);
+		cf_narrow_release(&p->w[i].narrow);
 		git_repository_free(p->w[i].repo);
 	}
 	free(p->w);
@@ -986,8 +1011,9 @@ static void print_stats(void)
 		cf_note("%llu pairs over --max-diff-size or --max-diff-lines, counted as binary",
 			(unsigned long long)stats.too_large);
 	if (pool.quick)
-		cf_note("%lu diffs decided without xdiff (one block of lines replaced)",
-			(unsigned long)atomic_load(&pool.quicks));
+		cf_note("%lu diffs decided without xdiff (one block of lines replaced), "
+			"%lu on narrowed sides", (unsigned long)atomic_load(&pool.quicks),
+			(unsigned long)atomic_load(&pool.narrowed));
 	if (pool.exact_numstat)
 		cf_note("--exact-numstat: %lu diffs of the whole blobs",
 			(unsigned long)atomic_load(&pool.rediffs));

@@ -38,6 +38,14 @@ enum cf_quickdiff_need {
 };
 
 /*
+ * The common head and tail lines of a and b as xdiff trims them: *head
+ * bytes of whole lines, and *tail bytes of whole lines, which do not
+ * overlap the head in either side.
+ */
+void cf_common_lines(const char *a, size_t alen, const char *b, size_t blen,
+		     size_t *head, size_t *tail);
+
+/*
  * Diffs a against b line by line if one block replaces another.  Returns
  * 1 with *nhunk set to the uint32 written to hunk (0 when the sides are
  * equal, else 4), or 0 when xdiff must decide.  With CF_QUICKDIFF_COUNTS
