@@ -398,14 +398,22 @@ static void assemble(struct cf_narrow *n, const struct side *x, const struct sid
 int cf_narrow(struct cf_narrow *n, const char *a, size_t alen, const char *b, size_t blen,
 	      size_t min_cut)
 {
+	size_t head, tail;
+
+	cf_common_lines(a, alen, b, blen, &head, &tail);
+	return cf_narrow_common(n, a, alen, b, blen, head, tail, min_cut);
+}
+
+int cf_narrow_common(struct cf_narrow *n, const char *a, size_t alen, const char *b, size_t blen,
+		     size_t head, size_t tail, size_t min_cut)
+{
 	struct side x = { a, alen, 0, 0, NULL, 0, 0, 0, 0 }, y = { b, blen, 0, 0, NULL, 0, 0, 0, 0 };
-	size_t head, tail, from, keep_tail, cut_head, cut_tail;
+	size_t from, keep_tail, cut_head, cut_tail;
 	uint64_t lines_head, lines_cut, extra = 0;
 	int up, down, at_tail;
 	int64_t fill;
 	char line[2];
 
-	cf_common_lines(a, alen, b, blen, &head, &tail);
 	from = back_lines(a, head, MARGIN);
 	keep_tail = alen - fwd_lines(a, alen - tail, alen, MARGIN);
 	/* What is kept is read here as much as xdiff reads it: cut more than that. */

@@ -156,27 +156,25 @@ void cf_common_lines(const char *a, size_t alen, const char *b, size_t blen,
 	*tail = t;
 }
 
-/* Cuts the common head and tail lines, as xdiff's trimming does, into a and b. */
-static void cut_common(struct side *a, struct side *b)
-{
-	size_t head, tail;
-
-	cf_common_lines(a->p, a->len, b->p, b->len, &head, &tail);
-	a->from = b->from = head;
-	a->to = a->len - tail;
-	b->to = b->len - tail;
-}
-
 int cf_quickdiff(struct cf_quickdiff *q, const char *a, size_t alen,
 		 const char *b, size_t blen, enum cf_quickdiff_need need,
 		 uint32_t hunk[4], size_t *nhunk)
 {
-	struct side x = { a, alen, 0, 0 }, y = { b, blen, 0, 0 };
+	size_t head, tail;
+
+	cf_common_lines(a, alen, b, blen, &head, &tail);
+	return cf_quickdiff_common(q, a, alen, b, blen, head, tail, need, hunk, nhunk);
+}
+
+int cf_quickdiff_common(struct cf_quickdiff *q, const char *a, size_t alen,
+			const char *b, size_t blen, size_t head, size_t tail,
+			enum cf_quickdiff_need need, uint32_t hunk[4], size_t *nhunk)
+{
+	struct side x = { a, alen, head, alen - tail }, y = { b, blen, head, blen - tail };
 	uint64_t na, nb, before;
 
 	if (alen >= UINT32_MAX || blen >= UINT32_MAX)
 		return 0;
-	cut_common(&x, &y);
 	if (x.from == x.to && y.from == y.to) {
 		*nhunk = 0;	/* nothing left between head and tail: the same bytes */
 		return 1;

@@ -331,33 +331,47 @@ static int on_hunk_count(const git_diff_delta *delta, const git_diff_hunk *h, vo
 	return 0;
 }
 
-/*
- * xdiff on the blobs less cut bytes, narrowed where that gives the same
- * hunks (cf/narrow.h): below NARROW_MIN lines cut, narrowing costs more
- * than it saves.
- */
+/* Below this many lines cut, narrowing (cf/narrow.h) costs more than it saves. */
 #define NARROW_MIN 256
 
-static int diff_blobs(struct worker *w, const struct item *it, size_t cut,
-		      git_diff_hunk_cb cb, void *data)
+/* The two sides of a diff, and their common head and tail lines when quick. */
+struct pair {
+	const char *o, *n;
+	size_t olen, nlen, head, tail;
+};
+
+static void pair_of(const struct worker *w, const struct item *it, size_t cut, struct pair *p)
 {
 	const struct batch *b = w->pool->b;
-	const char *o = blob_bytes(b, &it->old), *n = blob_bytes(b, &it->new);
-	size_t olen = it->old.len - cut, nlen = it->new.len - cut;
+
+	p->o = blob_bytes(b, &it->old);
+	p->n = blob_bytes(b, &it->new);
+	p->olen = it->old.len - cut;
+	p->nlen = it->new.len - cut;
+	p->head = p->tail = 0;
+	if (w->pool->quick)
+		cf_common_lines(p->o, p->olen, p->n, p->nlen, &p->head, &p->tail);
+}
+
+/* xdiff on the pair, narrowed where that gives the same hunks. */
+static int diff_blobs(struct worker *w, const struct item *it, struct pair p,
+		      git_diff_hunk_cb cb, void *data)
+{
 	git_blob *ob = NULL, *nb = NULL;
 	int rc;
 
 	w->h.shift = 0;
-	if (w->pool->quick && cf_narrow(&w->narrow, o, olen, n, nlen, NARROW_MIN)) {
+	if (w->pool->quick && cf_narrow_common(&w->narrow, p.o, p.olen, p.n, p.nlen,
+					       p.head, p.tail, NARROW_MIN)) {
 		atomic_fetch_add(&w->pool->narrowed, 1);
-		o = w->narrow.a.buf;
-		olen = w->narrow.a.len;
-		n = w->narrow.b.buf;
-		nlen = w->narrow.b.len;
+		p.o = w->narrow.a.buf;
+		p.olen = w->narrow.a.len;
+		p.n = w->narrow.b.buf;
+		p.nlen = w->narrow.b.len;
 		w->h.shift = w->narrow.shift;
 	}
-	serve(&w->be, 0, &it->old_oid, o, olen);
-	serve(&w->be, 1, &it->new_oid, n, nlen);
+	serve(&w->be, 0, &it->old_oid, p.o, p.olen);
+	serve(&w->be, 1, &it->new_oid, p.n, p.nlen);
 	rc = git_blob_lookup(&ob, w->repo, &w->be.oid[0]);
 	if (!rc)
 		rc = git_blob_lookup(&nb, w->repo, &w->be.oid[1]);
@@ -390,15 +404,15 @@ static int tail_may_count(const struct hunks *h, size_t first)
 /* The hunks of the blobs less cut bytes, by cf_quickdiff() where it can tell. */
 static int diff_hunks(struct worker *w, const struct item *it, size_t cut)
 {
-	const struct batch *b = w->pool->b;
 	uint32_t hunk[4];
 	size_t nr;
+	struct pair p;
 
+	pair_of(w, it, cut, &p);
 	if (!w->pool->quick ||
-	    !cf_quickdiff(&w->quick, blob_bytes(b, &it->old), it->old.len - cut,
-			  blob_bytes(b, &it->new), it->new.len - cut, CF_QUICKDIFF_HUNKS,
-			  hunk, &nr))
-		return diff_blobs(w, it, cut, on_hunk, &w->h);
+	    !cf_quickdiff_common(&w->quick, p.o, p.olen, p.n, p.nlen, p.head, p.tail,
+				 CF_QUICKDIFF_HUNKS, hunk, &nr))
+		return diff_blobs(w, it, p, on_hunk, &w->h);
 	atomic_fetch_add(&w->pool->quicks, 1);
 	CF_ALLOC_GROW(w->h.v, w->h.nr + nr, w->h.alloc);
 	memcpy(w->h.v + w->h.nr, hunk, nr * sizeof(*hunk));
@@ -409,16 +423,16 @@ static int diff_hunks(struct worker *w, const struct item *it, size_t cut)
 /* What git's numstat counts: the lines of the whole blobs' diff. */
 static int diff_counts(struct worker *w, const struct item *it, struct counts *c)
 {
-	const struct batch *b = w->pool->b;
 	uint32_t hunk[4];
 	size_t nr;
+	struct pair p;
 
 	atomic_fetch_add(&w->pool->rediffs, 1);
+	pair_of(w, it, 0, &p);
 	if (!w->pool->quick ||
-	    !cf_quickdiff(&w->quick, blob_bytes(b, &it->old), it->old.len,
-			  blob_bytes(b, &it->new), it->new.len, CF_QUICKDIFF_COUNTS,
-			  hunk, &nr))
-		return diff_blobs(w, it, 0, on_hunk_count, c);
+	    !cf_quickdiff_common(&w->quick, p.o, p.olen, p.n, p.nlen, p.head, p.tail,
+				 CF_QUICKDIFF_COUNTS, hunk, &nr))
+		return diff_blobs(w, it, p, on_hunk_count, c);
 	atomic_fetch_add(&w->pool->quicks, 1);
 	if (nr) {
 		c->del += hunk[1];

@@ -61,6 +61,10 @@ struct cf_narrow {
 int cf_narrow(struct cf_narrow *n, const char *a, size_t alen, const char *b, size_t blen,
 	      size_t min_cut);
 
+/* The same, given cf_common_lines()'s head and tail of a and b (cf/quickdiff.h). */
+int cf_narrow_common(struct cf_narrow *n, const char *a, size_t alen, const char *b, size_t blen,
+		     size_t head, size_t tail, size_t min_cut);
+
 void cf_narrow_release(struct cf_narrow *n);
 
 #endif

@@ -56,6 +56,11 @@ int cf_quickdiff(struct cf_quickdiff *q, const char *a, size_t alen,
 		 const char *b, size_t blen, enum cf_quickdiff_need need,
 		 uint32_t hunk[4], size_t *nhunk);
 
+/* The same, given cf_common_lines()'s head and tail of a and b. */
+int cf_quickdiff_common(struct cf_quickdiff *q, const char *a, size_t alen,
+			const char *b, size_t blen, size_t head, size_t tail,
+			enum cf_quickdiff_need need, uint32_t hunk[4], size_t *nhunk);
+
 void cf_quickdiff_release(struct cf_quickdiff *q);
 
 #endif
