@@ -298,27 +298,31 @@ static uint64_t copies_for(const struct cf_narrow_slot *s, const uint64_t full[2
 	return lo <= hi ? lo : UINT64_MAX;
 }
 
-/* Plans the copies for a limit of 2^d on both narrowed sides; the fillers, or -1. */
+/*
+ * Plans the copies for a limit of 2^d on both narrowed sides; returns the
+ * fillers, or -1, with *put the copies.
+ */
 static int64_t plan(struct cf_narrow *n, const struct side *x, const struct side *y,
-		    const uint64_t full[2], unsigned d)
+		    const uint64_t full[2], unsigned d, uint64_t *put)
 {
-	uint64_t lim = 1ull << d, put = 0, low, high, fill;
+	uint64_t lim = 1ull << d, low, high, fill;
 	uint64_t fewer = x->lines < y->lines ? x->lines : y->lines;
 	uint64_t more = x->lines < y->lines ? y->lines : x->lines;
 
+	*put = 0;
 	for (size_t k = 0; k < n->nset; k++) {
 		struct cf_narrow_slot *s = &n->set[k];
 		if (!s->p)
 			continue;
 		if ((s->put = copies_for(s, full, lim)) == UINT64_MAX)
 			return -1;
-		put += s->put;
+		*put += s->put;
 	}
 	/* Both sides' line counts must have d base-4 digits (or more at the cap). */
 	low = 1ull << (2 * (d - 1));
 	high = d < MAX_DIGITS ? (1ull << (2 * d)) - 1 : UINT64_MAX;
-	fill = low > fewer + put ? low - fewer - put : 0;
-	return more + put + fill > high ? -1 : (int64_t)fill;
+	fill = low > fewer + *put ? low - fewer - *put : 0;
+	return more + *put + fill > high ? -1 : (int64_t)fill;
 }
 
 /*
@@ -334,13 +338,10 @@ static int64_t choose(struct cf_narrow *n, const struct side *x, const struct si
 	for (uint64_t v = x->lines > y->lines ? x->lines : y->lines; v >>= 2; )
 		d++;	/* fewer digits cannot hold the kept lines */
 	for (; d <= MAX_DIGITS; d++) {
-		int64_t fill = plan(n, x, y, full, d);
-		if (fill >= 0) {
-			uint64_t put = (uint64_t)fill;
-			for (size_t k = 0; k < n->nset; k++)
-				put += n->set[k].p ? n->set[k].put : 0;
-			return put < cut ? fill : -1;
-		}
+		uint64_t put;
+		int64_t fill = plan(n, x, y, full, d, &put);
+		if (fill >= 0)
+			return put + (uint64_t)fill < cut ? fill : -1;
 	}
 	return -1;
 }

@@ -360,7 +360,6 @@ static int diff_blobs(struct worker *w, const struct item *it, struct pair p,
 	git_blob *ob = NULL, *nb = NULL;
 	int rc;
 
-	w->h.shift = 0;
 	if (w->pool->quick && cf_narrow_common(&w->narrow, p.o, p.olen, p.n, p.nlen,
 					       p.head, p.tail, NARROW_MIN)) {
 		atomic_fetch_add(&w->pool->narrowed, 1);
