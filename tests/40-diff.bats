@@ -167,6 +167,44 @@ setup_file() {
 	[ "$(cf_hunks <<<"$output")" = '@@ -7,0 +8,3 @@' ]
 }
 
+@test "cf-diff: --exact-numstat counts what the dropped common tail changes in xdiff" {
+	# X is the one line the middles share.  Followed by 600 X lines, which
+	# git's -U0 drops with the tail, it occurs too often in the whole files
+	# and xdiff discards it among unmatched lines: numstat counts 9 and 9,
+	# the hunks 8 and 8.  Followed by 600 Y lines, nothing changes.
+	local r=$BATS_TEST_TMPDIR/classes last i
+	git_init "$r"
+	_class_file() {
+		for i in 1 2 3 4 5; do echo "head $i"; done
+		for i in 1 2 3 4; do echo "$1$i"; done
+		echo X
+		for i in 5 6 7 8; do echo "$1$i"; done
+		for i in $(seq 1 43); do printf 'filler line %04d ..\n' "$i"; done
+		for i in $(seq 600); do echo "$2"; done
+	}
+	for last in X Y; do
+		_class_file old "$last" >"$r/$last.txt"
+		git -C "$r" add "$last.txt"
+	done
+	(cd "$r" && commit_at "@1680000000 +0000" A a@example.com c0)
+	for last in X Y; do
+		_class_file new "$last" >"$r/$last.txt"
+	done
+	(cd "$r" && git add . && commit_at "@1680000060 +0000" A a@example.com c1)
+	run git_hunks "$r" -- X.txt
+	assert_output $'@@ -6,4 +6,4 @@\n@@ -11,4 +11,4 @@'
+	run git -C "$r" log -1 --numstat --format=
+	assert_output $'9\t9\tX.txt\n8\t8\tY.txt'
+	run bash -c "set -o pipefail; cf-revlist '$r' | cf-treediff '$r' | cf-blobload '$r' |
+		cf-diff --exact-numstat | cf-dump -t change"
+	assert_success
+	[ "$(cf_numstat <<<"$output")" = "$(git_numstat "$r")" ]
+	[ "$(cf_hunks <<<"$output")" = "$(git_hunks "$r")" ]
+	# Without the option, add and del are the hunks' sums.
+	run_pipeline "$r" "cf-dump -t change"
+	assert_line --regexp '"add":8,.*"del":8,.*"path":"X.txt"'
+}
+
 @test "cf-diff: --patience equals git diff --patience, and differs from myers here" {
 	local r=$BATS_TEST_TMPDIR/p
 	git_init "$r"
