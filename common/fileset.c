@@ -204,6 +204,13 @@ void cf_fs_lines(const struct cf_record *rec, uint64_t *add, uint64_t *del,
 
 	*add = cf_rec_u64(rec, "add");
 	*del = cf_rec_u64(rec, "del");
+	if (cf_rec_u64_opt(rec, "changed", changed)) {
+		if (*changed > *add || *changed > *del)
+			cf_rec_die(rec, "'changed' (%llu) exceeds 'add' (%llu) or 'del' (%llu)",
+				   (unsigned long long)*changed, (unsigned long long)*add,
+				   (unsigned long long)*del);
+		return;
+	}
 	*changed = 0;
 	if (!cf_rec_array_opt(rec, "hunks", &h, &n))
 		return;
@@ -219,11 +226,7 @@ void cf_fs_lines(const struct cf_record *rec, uint64_t *add, uint64_t *del,
 		c = h[i].via.u64;
 		*changed += o < c ? o : c;
 	}
-	/*
-	 * With cf-diff --exact-numstat, add and del are git's numstat, which
-	 * may differ from the hunks' sums by a line or two; an edited line is
-	 * still both added and removed.
-	 */
+	/* A hand-made add or del may be smaller than the hunks' sums. */
 	if (*changed > *add)
 		*changed = *add;
 	if (*changed > *del)

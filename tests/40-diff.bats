@@ -172,23 +172,15 @@ setup_file() {
 	# git's -U0 drops with the tail, it occurs too often in the whole files
 	# and xdiff discards it among unmatched lines: numstat counts 9 and 9,
 	# the hunks 8 and 8.  Followed by 600 Y lines, nothing changes.
-	local r=$BATS_TEST_TMPDIR/classes last i
+	local r=$BATS_TEST_TMPDIR/classes last
 	git_init "$r"
-	_class_file() {
-		for i in 1 2 3 4 5; do echo "head $i"; done
-		for i in 1 2 3 4; do echo "$1$i"; done
-		echo X
-		for i in 5 6 7 8; do echo "$1$i"; done
-		for i in $(seq 1 43); do printf 'filler line %04d ..\n' "$i"; done
-		for i in $(seq 600); do echo "$2"; done
-	}
 	for last in X Y; do
-		_class_file old "$last" >"$r/$last.txt"
+		class_file old "$last" >"$r/$last.txt"
 		git -C "$r" add "$last.txt"
 	done
 	(cd "$r" && commit_at "@1680000000 +0000" A a@example.com c0)
 	for last in X Y; do
-		_class_file new "$last" >"$r/$last.txt"
+		class_file new "$last" >"$r/$last.txt"
 	done
 	(cd "$r" && git add . && commit_at "@1680000060 +0000" A a@example.com c1)
 	run git_hunks "$r" -- X.txt
@@ -200,9 +192,22 @@ setup_file() {
 	assert_success
 	[ "$(cf_numstat <<<"$output")" = "$(git_numstat "$r")" ]
 	[ "$(cf_hunks <<<"$output")" = "$(git_hunks "$r")" ]
-	# Without the option, add and del are the hunks' sums.
+	# changed: 9 edited lines in numstat's diff, 8 in the hunks'.
+	cf-revlist "$r" | cf-treediff "$r" | cf-blobload "$r" --blob-arena-size 0 > "$BATS_TEST_TMPDIR/b.mp"
+	run -0 bash -c "cf-diff --exact-numstat < '$BATS_TEST_TMPDIR/b.mp' | cf-dump -t change |
+		jq -c 'select(.s == \"M\") | [.path, .add, .del, .changed]'"
+	assert_output $'["X.txt",9,9,9]\n["Y.txt",8,8,8]'
+	# --no-hunks: the same counts from one diff of the whole blobs.
+	run -0 bash -c "cf-diff -v --exact-numstat --no-hunks < '$BATS_TEST_TMPDIR/b.mp' 2>'$BATS_TEST_TMPDIR/v' |
+		cf-dump -t change | jq -c 'select(.s == \"M\") | [.path, .add, .del, .changed, has(\"hunks\")]'"
+	assert_output $'["X.txt",9,9,9,false]\n["Y.txt",8,8,8,false]'
+	grep -q -- '--exact-numstat: 0 diffs of the whole blobs' "$BATS_TEST_TMPDIR/v"
+	# Without the option, add, del and changed are the hunks'.
 	run_pipeline "$r" "cf-dump -t change"
-	assert_line --regexp '"add":8,.*"del":8,.*"path":"X.txt"'
+	assert_line --regexp '"add":8,.*"changed":8,"del":8,.*"path":"X.txt"'
+	run -0 bash -c "cf-diff --no-hunks < '$BATS_TEST_TMPDIR/b.mp' | cf-dump -t change |
+		jq -c 'select(.s == \"M\") | [.path, .add, .del, .changed, has(\"hunks\")]'"
+	assert_output $'["X.txt",8,8,8,false]\n["Y.txt",8,8,8,false]'
 }
 
 @test "cf-diff: --patience equals git diff --patience, and differs from myers here" {

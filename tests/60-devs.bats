@@ -219,6 +219,11 @@ devs_changed() {
 	LC_ALL=C sort
 }
 
+# The same from the json document of cf-run history -a devs.
+run_devs_changed() {
+	jq -r '.devs.people[] | "\(.name) <\(.email)>\t\(.changed)"' "$1" | LC_ALL=C sort
+}
+
 # --- the command line ------------------------------------------------------------
 
 @test "devs: -h prints the usage that the man page's SYNOPSIS shows" {
@@ -453,6 +458,52 @@ EOF
 	assert_equal "$(devs_numstat < out.mp)" "$(git_numstat .)"
 	assert_equal "$(devs_changed < out.mp)" "$(git_changed .)"
 	assert_equal "$(cf-dump -t result out.mp | jq .data.merges)" 1
+}
+
+@test "devs: cf-run counts the edited lines of the diff git's numstat counts, with burndown or without" {
+	need_pipeline
+	# X is the one line the two middles share.  Followed by 600 X lines,
+	# which git's -U0 drops with the common tail, it occurs too often in
+	# the whole files for xdiff to match it: numstat's diff replaces 9
+	# lines by 9, the -U0 hunks 4 by 4 twice.  Followed by 600 Y lines,
+	# both diffs replace 4 by 4 twice.
+	local last
+	devs_init repo
+	for last in X Y; do class_file old "$last" > "$last.txt"; done
+	fixture_commit 0 start
+	for last in X Y; do class_file new "$last" > "$last.txt"; done
+	fixture_commit 1 edit
+	run edited_by_author .
+	assert_output "$(printf 'Alice Doe <alice@example.org>\t0\nBob Roe <bob@example.org>\t17')"
+	run git_changed .
+	assert_line "$(printf 'Bob Roe <bob@example.org>\t16')"
+	cf-run history -a devs -f json . > alone.json
+	cf-run history -a burndown,devs -f json . > both.json
+	assert_equal "$(run_devs_changed alone.json)" "$(edited_by_author .)"
+	assert_equal "$(jq -c .devs alone.json)" "$(jq -c .devs both.json)"
+	run -0 jq -c '.devs | [.added, .removed, .changed]' alone.json
+	assert_output '[1331,17,17]'
+}
+
+@test "devs: the fixture through cf-run: numstat and its diff's edited lines, as git has them" {
+	need_pipeline
+	make_devs_fixture repo
+	cf-run history -a devs -f json . > out.json
+	assert_equal "$(jq -r '.devs.people[] | "\(.name) <\(.email)>\t\(.commits)\t\(.added)\t\(.removed)"' out.json |
+		LC_ALL=C sort)" "$(git_numstat .)"
+	assert_equal "$(run_devs_changed out.json)" "$(edited_by_author .)"
+}
+
+@test "devs: a change whose 'changed' exceeds its add or del is refused, naming the record" {
+	need_python
+	records > in.mp <<'EOF'
+{"t":"commit","v":1,"n":0,"author":"A","email":"a","tick":0,"parents":[]}
+{"t":"change","v":1,"n":0,"s":"M","path":"a.c","add":2,"del":1,"changed":2,"hunks":[1,3,1,3]}
+EOF
+	run cf-devs < in.mp
+	assert_failure 3
+	assert_output --partial "record 2"
+	assert_output --partial "'changed' (2) exceeds 'add' (2) or 'del' (1)"
 }
 
 @test "devs: add and del of cf-diff --exact-numstat win over the hunks' sums" {

@@ -67,11 +67,15 @@ wait_child() {
 	run -0 --separate-stderr cf-run history -a burndown,devs -j 3 --granularity 7 \
 		--range 'v1..HEAD' --since 2024-01-01 -o "out file.json" --dry-run "my repo's"
 	assert_output "cf-revlist --since 2024-01-01 'my repo'\\''s' v1..HEAD | cf-treediff 'my repo'\\''s' | cf-blobload --workers 3 --commit-batch-size 100 --blob-cache-size 1GiB --blob-arena-size 4MiB --arenas 6 'my repo'\\''s' | cf-diff --workers 3 --commit-batch-size 100 --diff-cache-size 10000 --exact-numstat | cf-burndown --granularity 7 | cf-devs | cf-reduce -f json -o 'out file.json'"
-	# file-history's added and removed are git's numstat, alone or not.
+	# file-history's added and removed are git's numstat, alone or not;
+	# without cf-burndown or cf-uastdiff nothing reads the hunks.
 	run -0 cf-run history -a file-history -j 1 --dry-run repo
-	assert_output --partial "| cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 10000 --exact-numstat | cf-file-history |"
+	assert_output --partial "| cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 10000 --exact-numstat --no-hunks | cf-file-history |"
 	run -0 cf-run history -a couples -j 1 --dry-run repo
 	refute_output --partial "--exact-numstat"
+	assert_output --partial "--no-hunks"
+	run -0 cf-run history -a devs,shotness -j 1 --dry-run repo
+	refute_output --partial "--no-hunks"
 	run -0 cf-run history -j 1 --blob-cache-size 500MB --dry-run -- -odd
 	assert_output "cf-revlist -- -odd | cf-treediff -- -odd | cf-blobload --workers 1 --commit-batch-size 100 --blob-cache-size 500000000 --blob-arena-size 4MiB --arenas 2 -- -odd | cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 10000 | cf-burndown | cf-reduce -f json"
 }

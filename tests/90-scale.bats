@@ -127,7 +127,7 @@ mib() {
 	assert_line "cf-run: batch-bytes = 4.1 MiB (memory budget): text a cf-blobload batch holds (two are held)"
 	assert_line "cf-run: release-memory (memory budget): cf-blobload gives free memory back after each batch"
 	assert_line "cf-run: tree-cache-size = 6.9 MiB (memory budget): cf-treediff's --delta-cache-size"
-	assert_line "cf-run: stage 4: cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 1970 --exact-numstat"
+	assert_line "cf-run: stage 4: cf-diff --workers 1 --commit-batch-size 100 --diff-cache-size 1970 --exact-numstat --no-hunks"
 	run cf-run history -v -a devs -o out.json "$REPO"
 	refute_line --partial "delta-cache-size"
 	refute_line --partial "batch-bytes"

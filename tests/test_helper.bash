@@ -354,6 +354,39 @@ numstat_by_author() {
 	sort
 }
 
+# class_file PREFIX LAST: the file of the xdiff class tests.  The middle,
+# PREFIX1..8 around one X, is what changes; 600 LAST lines end it.  With
+# LAST=X, the X in the middle occurs too often in the whole file for
+# xdiff to match it, which git's -U0 (dropping the common tail) cannot see.
+class_file() {
+	local i
+	for i in 1 2 3 4 5; do echo "head $i"; done
+	for i in 1 2 3 4; do echo "$1$i"; done
+	echo X
+	for i in 5 6 7 8; do echo "$1$i"; done
+	for i in $(seq 1 43); do printf 'filler line %04d ..\n' "$i"; done
+	for i in $(seq 600); do echo "$2"; done
+}
+
+# The edited lines per author of the diff git's numstat counts (the whole
+# files; only git's -U0 drops their common tail first): of each run of
+# removed and added lines between context lines of -U1, the smaller count.
+# "Name <email>\tchanged", over first-parent history.
+edited_by_author() {
+	git -C "$1" log --first-parent --no-renames -p -U1 --format='@%aN <%aE>' HEAD |
+	awk '
+		function flush() { if (d || i) ch[who] += d < i ? d : i; d = i = 0 }
+		/^@@ / { flush(); body = 1; next }
+		body && /^-/ { d++; next }
+		body && /^\+/ { i++; next }
+		body && /^\\/ { next }
+		body && /^ / { flush(); next }
+		{ flush(); body = 0 }
+		/^@[^@]/ { who = substr($0, 2); ch[who] += 0 }
+		END { flush(); for (w in ch) printf "%s\t%d\n", w, ch[w] }' |
+	LC_ALL=C sort
+}
+
 # shm_snapshot; ...; assert_no_new_shm
 # The stages share memory through memfd_create, so nothing may ever be left
 # in /dev/shm, even when a stage dies.

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cf/alloc.h"
+#include "cf/fileset.h"
 #include "cf/lang.h"
 #include "cf/reader.h"
 #include "cf/record.h"
@@ -240,41 +241,6 @@ static void read_commit(struct devs *d, const struct cf_record *rec)
 	count_commit(&d->total, d->cur_tick, nr_parents > 1);
 }
 
-/*
- * The changed lines of a change: a hunk of git's zero-context diff replaces
- * old_count lines by new_count, and min(old_count, new_count) of them are
- * edits rather than pure insertions or deletions.
- */
-static uint64_t hunk_changed(const struct cf_record *rec, uint64_t add, uint64_t del)
-{
-	const msgpack_object *h;
-	uint32_t n;
-	uint64_t changed = 0;
-
-	if (!cf_rec_array_opt(rec, "hunks", &h, &n))
-		return 0;
-	if (n % 4)
-		cf_rec_die(rec, "'hunks' must hold four numbers per hunk, not %u", n);
-	for (uint32_t i = 0; i < n; i++)
-		if (h[i].type != MSGPACK_OBJECT_POSITIVE_INTEGER || h[i].via.u64 > UINT32_MAX)
-			cf_rec_die(rec, "'hunks' item %u is not a line number or count", i);
-	for (uint32_t i = 0; i < n; i += 4) {
-		uint64_t o = h[i + 1].via.u64, c = h[i + 3].via.u64;
-		changed += o < c ? o : c;
-	}
-	/*
-	 * With cf-diff --exact-numstat (cf-run passes it for us), add and del
-	 * are git's numstat, which diffs the whole files and may count a line
-	 * or two more or fewer than the hunks; an edited line is still both
-	 * added and removed.
-	 */
-	if (changed > add)
-		changed = add;
-	if (changed > del)
-		changed = del;
-	return changed;
-}
-
 static void read_change(struct devs *d, const struct cf_record *rec)
 {
 	const char *path;
@@ -289,9 +255,7 @@ static void read_change(struct devs *d, const struct cf_record *rec)
 		cf_rec_die(rec, "change of commit %llu follows commit %llu",
 			   (unsigned long long)n, (unsigned long long)d->cur_n);
 	path = cf_rec_str(rec, "path", &len);
-	add = cf_rec_u64(rec, "add");
-	del = cf_rec_u64(rec, "del");
-	changed = hunk_changed(rec, add, del);
+	cf_fs_lines(rec, &add, &del, &changed);
 	/* The project total bounds every other sum: if it fits, they do. */
 	touched = d->total.added + d->total.removed;
 	if (add > UINT64_MAX - touched || del > UINT64_MAX - touched - add)

@@ -4,12 +4,12 @@
  * It consumes the "arena" and "blob" records of cf-blobload, diffs the old
  * and new blob of every modification with libgit2 (git's own xdiff, with
  * git's defaults: no context, the indent heuristic) and passes each change
- * on with "add", "del" and "hunks".  Changes are collected into batches of
- * up to --commit-batch-size commits, or fewer when no more input is waiting
- * (a producer blocked on a full arena must see space released), diffed on
- * --workers threads, emitted in stream order, and only then is their arena
- * space released.  An LRU cache keyed by the blob pair makes reverts and
- * cherry-picks free.
+ * on with "add", "del", "changed" and "hunks".  Changes are collected into
+ * batches of up to --commit-batch-size commits, or fewer when no more input
+ * is waiting (a producer blocked on a full arena must see space released),
+ * diffed on --workers threads, emitted in stream order, and only then is
+ * their arena space released.  An LRU cache keyed by the blob pair makes
+ * reverts and cherry-picks free.
  */
 #include <getopt.h>
 #include <pthread.h>
@@ -40,11 +40,13 @@
 
 static const char usage[] =
 "usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
-"               [--patience] [--minimal] [--exact-numstat] [--keep-blobs]\n"
-"               [--max-diff-size SIZE] [--max-diff-lines N] [--no-quick-diff]\n"
+"               [--patience] [--minimal] [--exact-numstat] [--no-hunks]\n"
+"               [--keep-blobs] [--max-diff-size SIZE] [--max-diff-lines N]\n"
+"               [--no-quick-diff]\n"
 "\n"
 "Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
-"change records: \"add\" and \"del\" and, for modifications, \"hunks\".\n"
+"change records: \"add\" and \"del\" and, for modifications, \"changed\"\n"
+"and \"hunks\".\n"
 "\n"
 "  -j, --workers N            diff on N threads (default: online CPUs)\n"
 "      --commit-batch-size N  diff the changes of up to N commits at once (100)\n"
@@ -52,7 +54,10 @@ static const char usage[] =
 "      --histogram            (refused: libgit2 has no histogram diff)\n"
 "      --patience             use the patience diff algorithm\n"
 "      --minimal              spend extra time to find the smallest diff\n"
-"      --exact-numstat        add/del as git --numstat, not as the hunks sum\n"
+"      --exact-numstat        add/del/changed as git --numstat counts them, not\n"
+"                             as the hunks of git diff -U0 do\n"
+"      --no-hunks             counts only: no \"hunks\" (with --exact-numstat,\n"
+"                             one diff of the whole blobs instead of two)\n"
 "      --keep-blobs           pass arena and blob records on (a later stage\n"
 "                             consumes them and releases the arena)\n"
 "      --max-diff-size SIZE   pairs of blobs larger than SIZE together are not\n"
@@ -97,14 +102,14 @@ struct item {
 	int store;		/* hunk store: a worker, or -1 for the batch's own */
 	int failed;
 	int too_large;		/* over the bounds: passed on as binary, not diffed */
-	int exact;		/* exact_add/del from a diff of the whole blobs */
-	uint64_t exact_add, exact_del;
+	int exact;		/* exact_* from a diff of the whole blobs */
+	uint64_t exact_add, exact_del, exact_changed;
 	uint32_t fields;	/* entries of the record map */
 	size_t raw, raw_len;	/* the record in batch.raw */
 	size_t body;		/* offset of the map's entries in the record */
 	size_t path, path_len;	/* in batch.paths, for messages */
 	uint64_t number;	/* record number, for messages */
-	uint64_t add, del;
+	uint64_t add, del, changed;	/* changed: edited lines, min(old, new) a hunk */
 	size_t hunk, nhunk;	/* uint32 in the hunk store */
 	struct cf_oid old_oid, new_oid;
 	struct cf_oid commit;	/* for the heartbeat */
@@ -188,6 +193,7 @@ struct stats {
 static struct batch batch;
 static struct cf_arenas arenas;
 static int keep_blobs;		/* pass blobs on: a later stage releases them */
+static int no_hunks;		/* --no-hunks: the counts alone */
 static struct pool pool;
 static struct cf_diffcache *cache;
 static struct cf_writer out;
@@ -223,10 +229,11 @@ static const char *blob_bytes(const struct batch *b, const struct blob *bl)
 
 static void sum_hunks(struct item *it, const uint32_t *v)
 {
-	it->add = it->del = 0;
+	it->add = it->del = it->changed = 0;
 	for (size_t i = 0; i < it->nhunk; i += 4) {
 		it->del += v[i + 1];
 		it->add += v[i + 3];
+		it->changed += v[i + 1] < v[i + 3] ? v[i + 1] : v[i + 3];
 	}
 }
 
@@ -318,16 +325,20 @@ static void serve(struct mem_odb *m, int i, const struct cf_oid *oid,
 }
 
 struct counts {
-	uint64_t add, del;
+	uint64_t add, del, changed;
 };
+
+static void count_hunk(struct counts *c, uint32_t old_lines, uint32_t new_lines)
+{
+	c->add += new_lines;
+	c->del += old_lines;
+	c->changed += old_lines < new_lines ? old_lines : new_lines;
+}
 
 static int on_hunk_count(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
 {
-	struct counts *c = data;
-
 	(void)delta;
-	c->add += (uint32_t)h->new_lines;
-	c->del += (uint32_t)h->old_lines;
+	count_hunk(data, (uint32_t)h->old_lines, (uint32_t)h->new_lines);
 	return 0;
 }
 
@@ -433,18 +444,18 @@ static int diff_counts(struct worker *w, const struct item *it, struct counts *c
 				 CF_QUICKDIFF_COUNTS, hunk, &nr))
 		return diff_blobs(w, it, p, on_hunk_count, c);
 	atomic_fetch_add(&w->pool->quicks, 1);
-	if (nr) {
-		c->del += hunk[1];
-		c->add += hunk[3];
-	}
+	if (nr)
+		count_hunk(c, hunk[1], hunk[3]);
 	return 0;
 }
 
 static void diff_item(struct worker *w, struct item *it)
 {
 	const struct batch *b = w->pool->b;
-	size_t cut = common_tail(blob_bytes(b, &it->old), it->old.len,
-				 blob_bytes(b, &it->new), it->new.len);
+	/* Counts alone, as numstat's: the whole blobs are its diff. */
+	size_t cut = no_hunks && w->pool->exact_numstat ? 0 :
+		common_tail(blob_bytes(b, &it->old), it->old.len,
+			    blob_bytes(b, &it->new), it->new.len);
 	int rc;
 
 	it->store = (int)(w - w->pool->w);
@@ -454,10 +465,11 @@ static void diff_item(struct worker *w, struct item *it)
 	rc = diff_hunks(w, it, cut);
 	if (!rc && cut && w->pool->exact_numstat && tail_may_count(&w->h, it->hunk)) {
 		/* git's numstat diffs the whole blobs: count those hunks. */
-		struct counts c = { 0, 0 };
+		struct counts c = { 0, 0, 0 };
 		rc = diff_counts(w, it, &c);
 		it->exact_add = c.add;
 		it->exact_del = c.del;
+		it->exact_changed = c.changed;
 		it->exact = 1;
 	}
 	if (rc < 0) {
@@ -474,6 +486,7 @@ static void diff_item(struct worker *w, struct item *it)
 	if (it->exact) {
 		it->add = it->exact_add;
 		it->del = it->exact_del;
+		it->changed = it->exact_changed;
 	}
 }
 
@@ -596,8 +609,9 @@ static void emit_change(const struct batch *b, const struct item *it)
 	const char *raw = b->raw.buf + it->raw;
 	msgpack_packer *pk = &out.pk;
 	const uint32_t *h = item_hunks(b, it);
+	int hunks = it->kind == ITEM_HUNKS;
 
-	msgpack_pack_map(pk, it->fields + 2 + (it->kind == ITEM_HUNKS) + 2 * it->too_large);
+	msgpack_pack_map(pk, it->fields + 2 + hunks * (2 - no_hunks) + 2 * it->too_large);
 	cf_buf_add(&out.buf, raw + it->body, it->raw_len - it->body);
 	if (it->too_large) {
 		cf_pack_kv_bool(pk, "bin", 1);
@@ -605,7 +619,9 @@ static void emit_change(const struct batch *b, const struct item *it)
 	}
 	cf_pack_kv_u64(pk, "add", it->add);
 	cf_pack_kv_u64(pk, "del", it->del);
-	if (it->kind == ITEM_HUNKS) {
+	if (hunks)
+		cf_pack_kv_u64(pk, "changed", it->changed);
+	if (hunks && !no_hunks) {
 		cf_pack_str(pk, "hunks");
 		msgpack_pack_array(pk, it->nhunk);
 		for (size_t i = 0; i < it->nhunk; i++)
@@ -616,14 +632,10 @@ static void emit_change(const struct batch *b, const struct item *it)
 
 static int sums_match(const struct batch *b, const struct item *it)
 {
-	const uint32_t *h = item_hunks(b, it);
-	uint64_t add = 0, del = 0;
+	struct item sums = *it;
 
-	for (size_t i = 0; i < it->nhunk; i += 4) {
-		del += h[i + 1];
-		add += h[i + 3];
-	}
-	return add == it->add && del == it->del;
+	sum_hunks(&sums, item_hunks(b, it));
+	return sums.add == it->add && sums.del == it->del && sums.changed == it->changed;
 }
 
 static _Noreturn void die_failed(const struct batch *b, const struct item *it)
@@ -712,8 +724,8 @@ static int buf_write(void *data, const char *s, size_t len)
 /* The keys emit_change() writes: the diff's, and for a pair too large the binary flags. */
 static int is_diff_key(const msgpack_object *k, int too_large)
 {
-	static const char *const keys[] = { "add", "del", "hunks", "bin", "new_bin" };
-	size_t nr = too_large ? 5 : 3;
+	static const char *const keys[] = { "add", "del", "changed", "hunks", "bin", "new_bin" };
+	size_t nr = too_large ? 6 : 4;
 
 	if (k->type != MSGPACK_OBJECT_STR)
 		return 0;
@@ -1059,6 +1071,7 @@ enum {
 	OPT_MAX_SIZE,
 	OPT_MAX_LINES,
 	OPT_NO_QUICK,
+	OPT_NO_HUNKS,
 };
 
 int cmd_main(int argc, char **argv)
@@ -1071,6 +1084,7 @@ int cmd_main(int argc, char **argv)
 		{ "patience", no_argument, NULL, OPT_PATIENCE },
 		{ "minimal", no_argument, NULL, OPT_MINIMAL },
 		{ "exact-numstat", no_argument, NULL, OPT_EXACT },
+		{ "no-hunks", no_argument, NULL, OPT_NO_HUNKS },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "keep-blobs", no_argument, NULL, OPT_KEEP_BLOBS },
 		{ "max-diff-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -1124,6 +1138,9 @@ int cmd_main(int argc, char **argv)
 			break;
 		case OPT_NO_QUICK:
 			no_quick = 1;
+			break;
+		case OPT_NO_HUNKS:
+			no_hunks = 1;
 			break;
 		case 'v':
 			verbose = 1;

@@ -687,6 +687,9 @@ static void stage_args(struct stage *s, const struct options *o)
 		 */
 		if (selected(o, "devs") || selected(o, "file-history"))
 			args_push(a, "--exact-numstat");
+		/* Only cf-burndown and cf-uastdiff read the hunks; the others count lines. */
+		if (!selected(o, "burndown") && nr_head == 4)
+			args_push(a, "--no-hunks");
 		if (nr_head > 4)
 			args_push(a, "--keep-blobs");
 		/* The stage that may be slow on one file says so (cf/progress.h). */

@@ -105,9 +105,10 @@ struct cf_fs_touch *cf_fs_touch(struct cf_fs_touches *t, uint32_t who);
 
 /*
  * A change record's lines: its 'add' and 'del' (required: the stream must
- * have gone through cf-diff) and the changed lines, the sum over its hunks
- * of min(old count, new count), at most add and del (which cf-diff
- * --exact-numstat takes from git's numstat rather than the hunks).
+ * have gone through cf-diff) and its edited lines: the record's 'changed',
+ * which cf-diff counts in the same diff as add and del, or in a record
+ * without it the sum over its hunks of min(old count, new count), at most
+ * add and del.  Dies if 'changed' exceeds add or del.
  */
 void cf_fs_lines(const struct cf_record *rec, uint64_t *add, uint64_t *del,
 		 uint64_t *changed);
