@@ -26,12 +26,12 @@ WARN     += -Werror
 endif
 SAN      ?=
 MSGPACK_PC := $(shell pkg-config --exists msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
-DEP_PC   := libgit2 $(MSGPACK_PC) zlib
+DEP_PC   := libgit2 $(MSGPACK_PC) zlib libdeflate
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -Iinclude $(WARN) $(CFLAGS) $(SAN) \
 	     $(shell pkg-config --cflags $(DEP_PC) 2>/dev/null)
 LDLIBS   = $(shell pkg-config --libs $(DEP_PC) 2>/dev/null) -lm -pthread
 
-APT_PKGS := libgit2-dev libmsgpack-dev zlib1g-dev pkg-config git bats bats-support \
+APT_PKGS := libgit2-dev libmsgpack-dev zlib1g-dev libdeflate-dev pkg-config git bats bats-support \
 	    bats-assert bats-file gcc libc6-dev groff-base python3
 
 LIB_SRC  := $(sort $(wildcard common/*.c))
@@ -50,7 +50,7 @@ all: $(BUILD)/.deps-ok $(TOOL_BIN) $(if $(filter cf-run,$(TOOLS)),$(BIN)/codefan
 $(BUILD)/.deps-ok: Makefile
 	@mkdir -p $(BUILD)
 	@missing=""; \
-	for pc in libgit2 zlib; do pkg-config --exists $$pc 2>/dev/null || missing=1; done; \
+	for pc in libgit2 zlib libdeflate; do pkg-config --exists $$pc 2>/dev/null || missing=1; done; \
 	pkg-config --exists msgpack 2>/dev/null || pkg-config --exists msgpack-c 2>/dev/null || missing=1; \
 	for cmd in $(firstword $(CC)) git bats groff python3; do \
 		command -v $$cmd >/dev/null 2>&1 || missing=1; \

@@ -3,7 +3,7 @@
 
 /*
  * Direct, read-only access to a repository's object database: pack files
- * (mapped, inflated with zlib, delta chains resolved through a cache of
+ * (mapped, inflated with libdeflate, delta chains resolved through a cache of
  * delta bases keyed by pack position) and loose objects.  This is the fast
  * path of the history pipeline; libgit2 is used for what this does not read.
  *
@@ -46,8 +46,8 @@ void cf_odb_trim_index(struct cf_odb *odb, int on);
 
 /*
  * A second handle on src's object database, for another thread: its own
- * delta-base cache (delta_cache bytes, as for cf_odb_open()) and zlib
- * stream, but src's mappings of the packs.  A page of a pack or index
+ * delta-base cache (delta_cache bytes, as for cf_odb_open()) and
+ * inflaters, but src's mappings of the packs.  A page of a pack or index
  * that every thread reads is then resident once, not once per handle (the
  * kernel counts each mapping's pages), and a handle's trimming of the
  * mappings releases the pages all of them read.  Free every shared handle
