@@ -96,20 +96,24 @@ enum item_kind {
 	ITEM_HUNKS,		/* a change that gets hunks */
 };
 
+/* A change's lines: added, removed, and edited (min(old, new) of each hunk). */
+struct counts {
+	uint64_t add, del, changed;
+};
+
 struct item {
 	enum item_kind kind;
 	int diff;		/* the hunks must be computed */
 	int store;		/* hunk store: a worker, or -1 for the batch's own */
 	int failed;
 	int too_large;		/* over the bounds: passed on as binary, not diffed */
-	int exact;		/* exact_* from a diff of the whole blobs */
-	uint64_t exact_add, exact_del, exact_changed;
+	int exact;		/* lines from a diff of the whole blobs, not the hunks */
 	uint32_t fields;	/* entries of the record map */
 	size_t raw, raw_len;	/* the record in batch.raw */
 	size_t body;		/* offset of the map's entries in the record */
 	size_t path, path_len;	/* in batch.paths, for messages */
 	uint64_t number;	/* record number, for messages */
-	uint64_t add, del, changed;	/* changed: edited lines, min(old, new) a hunk */
+	struct counts lines;
 	size_t hunk, nhunk;	/* uint32 in the hunk store */
 	struct cf_oid old_oid, new_oid;
 	struct cf_oid commit;	/* for the heartbeat */
@@ -227,14 +231,21 @@ static const char *blob_bytes(const struct batch *b, const struct blob *bl)
 	return b->inl.buf + bl->off;
 }
 
-static void sum_hunks(struct item *it, const uint32_t *v)
+static void count_hunk(struct counts *c, uint32_t old_lines, uint32_t new_lines)
 {
-	it->add = it->del = it->changed = 0;
-	for (size_t i = 0; i < it->nhunk; i += 4) {
-		it->del += v[i + 1];
-		it->add += v[i + 3];
-		it->changed += v[i + 1] < v[i + 3] ? v[i + 1] : v[i + 3];
-	}
+	c->add += new_lines;
+	c->del += old_lines;
+	c->changed += old_lines < new_lines ? old_lines : new_lines;
+}
+
+/* The lines of nhunk uint32 (four a hunk) at v. */
+static struct counts hunk_lines(const uint32_t *v, size_t nhunk)
+{
+	struct counts c = { 0, 0, 0 };
+
+	for (size_t i = 0; i < nhunk; i += 4)
+		count_hunk(&c, v[i + 1], v[i + 3]);
+	return c;
 }
 
 /*
@@ -322,17 +333,6 @@ static void serve(struct mem_odb *m, int i, const struct cf_oid *oid,
 	memcpy(m->oid[i].id, oid->id, CF_OID_RAWSZ);
 	m->data[i] = data;
 	m->len[i] = len;
-}
-
-struct counts {
-	uint64_t add, del, changed;
-};
-
-static void count_hunk(struct counts *c, uint32_t old_lines, uint32_t new_lines)
-{
-	c->add += new_lines;
-	c->del += old_lines;
-	c->changed += old_lines < new_lines ? old_lines : new_lines;
 }
 
 static int on_hunk_count(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
@@ -456,6 +456,7 @@ static void diff_item(struct worker *w, struct item *it)
 	size_t cut = no_hunks && w->pool->exact_numstat ? 0 :
 		common_tail(blob_bytes(b, &it->old), it->old.len,
 			    blob_bytes(b, &it->new), it->new.len);
+	struct counts exact = { 0, 0, 0 };
 	int rc;
 
 	it->store = (int)(w - w->pool->w);
@@ -465,11 +466,7 @@ static void diff_item(struct worker *w, struct item *it)
 	rc = diff_hunks(w, it, cut);
 	if (!rc && cut && w->pool->exact_numstat && tail_may_count(&w->h, it->hunk)) {
 		/* git's numstat diffs the whole blobs: count those hunks. */
-		struct counts c = { 0, 0, 0 };
-		rc = diff_counts(w, it, &c);
-		it->exact_add = c.add;
-		it->exact_del = c.del;
-		it->exact_changed = c.changed;
+		rc = diff_counts(w, it, &exact);
 		it->exact = 1;
 	}
 	if (rc < 0) {
@@ -482,12 +479,7 @@ static void diff_item(struct worker *w, struct item *it)
 	}
 	cf_heartbeat_leave(heartbeat, (unsigned)it->store);
 	it->nhunk = w->h.nr - it->hunk;
-	sum_hunks(it, w->h.v + it->hunk);
-	if (it->exact) {
-		it->add = it->exact_add;
-		it->del = it->exact_del;
-		it->changed = it->exact_changed;
-	}
+	it->lines = it->exact ? exact : hunk_lines(w->h.v + it->hunk, it->nhunk);
 }
 
 static void work(struct worker *w)
@@ -617,10 +609,10 @@ static void emit_change(const struct batch *b, const struct item *it)
 		cf_pack_kv_bool(pk, "bin", 1);
 		cf_pack_kv_bool(pk, "new_bin", 1);
 	}
-	cf_pack_kv_u64(pk, "add", it->add);
-	cf_pack_kv_u64(pk, "del", it->del);
+	cf_pack_kv_u64(pk, "add", it->lines.add);
+	cf_pack_kv_u64(pk, "del", it->lines.del);
 	if (hunks)
-		cf_pack_kv_u64(pk, "changed", it->changed);
+		cf_pack_kv_u64(pk, "changed", it->lines.changed);
 	if (hunks && !no_hunks) {
 		cf_pack_str(pk, "hunks");
 		msgpack_pack_array(pk, it->nhunk);
@@ -632,10 +624,9 @@ static void emit_change(const struct batch *b, const struct item *it)
 
 static int sums_match(const struct batch *b, const struct item *it)
 {
-	struct item sums = *it;
+	struct counts c = hunk_lines(item_hunks(b, it), it->nhunk);
 
-	sum_hunks(&sums, item_hunks(b, it));
-	return sums.add == it->add && sums.del == it->del && sums.changed == it->changed;
+	return c.add == it->lines.add && c.del == it->lines.del && c.changed == it->lines.changed;
 }
 
 static _Noreturn void die_failed(const struct batch *b, const struct item *it)
@@ -858,7 +849,7 @@ static void plan_diff(struct batch *b, struct item *it, const struct cf_record *
 		memcpy(b->own.v + b->own.nr, hit, nr * sizeof(*hit));
 		b->own.nr += nr;
 		it->nhunk = nr;
-		sum_hunks(it, b->own.v + it->hunk);
+		it->lines = hunk_lines(b->own.v + it->hunk, nr);
 		return;
 	}
 	need_blob(b, rec, it, "old", &it->old_oid, &it->old);
@@ -902,9 +893,9 @@ static void add_change(struct batch *b, const struct cf_record *rec)
 	cf_buf_add(&b->paths, path, plen);
 	stats.changes++;
 	if (slen == 1 && s[0] == 'A') {
-		it->add = bin ? 0 : cf_rec_u64(rec, "new_lines");
+		it->lines.add = bin ? 0 : cf_rec_u64(rec, "new_lines");
 	} else if (slen == 1 && s[0] == 'D') {
-		it->del = bin ? 0 : cf_rec_u64(rec, "old_lines");
+		it->lines.del = bin ? 0 : cf_rec_u64(rec, "old_lines");
 	} else {
 		/* "M", "R", and any later status that pairs two blobs. */
 		cf_rec_oid(rec, "old", &it->old_oid);
