@@ -2,6 +2,7 @@
  * Writing finished documents (cf/output.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,13 @@ static void remove_tmp_on_signal(int sig)
 	raise(sig);
 }
 
+int cf_output_in_place(const char *path)
+{
+	struct stat st;
+
+	return path && !stat(path, &st) && !S_ISREG(st.st_mode);
+}
+
 void cf_output_begin(struct cf_output *o, const char *path)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
@@ -53,6 +61,12 @@ void cf_output_begin(struct cf_output *o, const char *path)
 	o->fd = 1;
 	if (!path)
 		return;
+	if (cf_output_in_place(path)) {
+		o->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (o->fd < 0)
+			die_errno("cannot open '%s'", path);
+		return;
+	}
 	cf_buf_addf(&tmp, "%s.tmp-XXXXXX", path);
 	o->tmp = cf_buf_detach(&tmp, NULL);
 	tmp_path = o->tmp;
@@ -72,13 +86,16 @@ void cf_output_begin(struct cf_output *o, const char *path)
 
 void cf_output_add(struct cf_output *o, const char *data, size_t len)
 {
-	write_all(o->fd, data, len, o->tmp ? o->tmp : "standard output");
+	write_all(o->fd, data, len, o->tmp ? o->tmp : o->path ? o->path : "standard output");
 }
 
 void cf_output_end(struct cf_output *o)
 {
-	if (!o->tmp)
+	if (!o->tmp) {
+		if (o->path && close(o->fd) < 0)
+			die_errno("cannot write '%s'", o->path);
 		return;
+	}
 	if (fsync(o->fd) < 0 && errno != EINVAL)
 		die_errno("cannot write '%s'", o->tmp);
 	if (close(o->fd) < 0)

@@ -271,6 +271,27 @@ s.mp
 OUT
 }
 
+@test "-o onto a FIFO or a device writes into it and never replaces it" {
+	stream
+	cd "$BATS_TEST_TMPDIR"
+	mkfifo pipe
+	timeout 60 cat pipe >got.txt &
+	run -0 cf-reduce -f text -o pipe <s.mp
+	wait $!
+	cf-reduce -f text <s.mp | cmp - got.txt
+	[ -p pipe ]
+	run -1 cf-reduce -f text -o /dev/full <s.mp
+	assert_output --partial "cannot write '/dev/full': No space left on device"
+	[ -c /dev/full ]
+	run ls -A
+	assert_output - <<'OUT'
+got.txt
+home
+pipe
+s.mp
+OUT
+}
+
 @test "usage errors exit 2" {
 	run -2 --separate-stderr cf-reduce -f xml
 	assert_equal "$stderr" "cf-reduce: usage: -f: unknown format 'xml' (known: json, yaml, text, plot, msgpack)

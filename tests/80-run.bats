@@ -138,6 +138,23 @@ wait_child() {
 	jq -e '.burndown.schema == 2' out.json
 }
 
+@test "-o onto a FIFO or a device writes into it and never replaces it" {
+	cd "$BATS_TEST_TMPDIR"
+	cf-run history -f json "$BATS_FILE_TMPDIR/h" >want.json
+	mkfifo pipe
+	timeout 60 cat pipe >got.json &
+	run -0 cf-run history -f json -o pipe "$BATS_FILE_TMPDIR/h"
+	assert_output ""
+	wait $!
+	cmp want.json got.json
+	[ -p pipe ]
+	run -1 cf-run history -f json -o /dev/full "$BATS_FILE_TMPDIR/h"
+	assert_output --partial "cannot write '/dev/full': No space left on device"
+	[ -c /dev/full ]
+	run ls -A
+	assert_output $'got.json\nhome\npipe\nwant.json'
+}
+
 @test "pipelines/burndown.sh and devs.sh give cf-run's bytes" {
 	local repo=$BATS_FILE_TMPDIR/h a
 	for a in burndown devs; do

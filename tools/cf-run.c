@@ -27,6 +27,7 @@
 #include "cf/checkpoint.h"
 #include "cf/child.h"
 #include "cf/oid.h"
+#include "cf/output.h"
 #include "cf/repo.h"
 #include "cf/size.h"
 #include "cf/tool.h"
@@ -937,8 +938,9 @@ static uint64_t pipe_bytes(const struct options *o)
  * The document goes to a temporary file first, and to standard output or
  * FILE only when every stage has succeeded: a stage after a failing one may
  * finish before it is stopped, and its partial result must not be shown.
- * With -o the file is created beside FILE and renamed; otherwise it is an
- * unnamed file in $TMPDIR.
+ * With -o the file is created beside FILE and renamed; otherwise, and for a
+ * FILE that is no regular file (cf_output_in_place()), it is an unnamed
+ * file in $TMPDIR, copied out at the end.
  */
 static char *sink_path;
 
@@ -954,7 +956,7 @@ static int open_sink(const char *output, struct cf_buf *path)
 	mode_t mask;
 	int fd;
 
-	if (output) {
+	if (output && !cf_output_in_place(output)) {
 		cf_buf_addf(path, "%s.tmp-XXXXXX", output);
 		fd = mkostemp(path->buf, O_CLOEXEC);
 		if (fd < 0)
@@ -980,7 +982,7 @@ static int open_sink(const char *output, struct cf_buf *path)
 	return fd;
 }
 
-static void write_all(int fd, const char *p, size_t len)
+static void write_all(int fd, const char *p, size_t len, const char *what)
 {
 	while (len) {
 		ssize_t n = write(fd, p, len);
@@ -992,8 +994,10 @@ static void write_all(int fd, const char *p, size_t len)
 			signal(SIGPIPE, SIG_DFL);
 			raise(SIGPIPE);
 		}
-		if (n < 0)
+		if (n < 0 && fd == 1)
 			die_errno("write failure on standard output");
+		if (n < 0)
+			die_errno("cannot write '%s'", what);
 		p += n;
 		len -= n;
 	}
@@ -1003,8 +1007,9 @@ static void deliver(int fd, const char *output)
 {
 	char buf[65536];
 	ssize_t n;
+	int to = 1;
 
-	if (output) {
+	if (sink_path) {
 		if (fsync(fd) < 0 && errno != EINVAL)
 			die_errno("cannot write '%s'", sink_path);
 		if (rename(sink_path, output) < 0)
@@ -1013,6 +1018,8 @@ static void deliver(int fd, const char *output)
 		close(fd);
 		return;
 	}
+	if (output && (to = open(output, O_WRONLY | O_CLOEXEC)) < 0)
+		die_errno("cannot open '%s'", output);
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		die_errno("cannot read the document back");
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
@@ -1020,8 +1027,10 @@ static void deliver(int fd, const char *output)
 			continue;
 		if (n < 0)
 			die_errno("cannot read the document back");
-		write_all(1, buf, n);
+		write_all(to, buf, n, output);
 	}
+	if (output && close(to) < 0)
+		die_errno("cannot write '%s'", output);
 	close(fd);
 }
 

@@ -5,13 +5,22 @@
  * Writing a finished document: to standard output, or to a file of -o,
  * atomically (a temporary file beside it, renamed over it when complete,
  * and removed on die() or a terminating signal), so that a reader never
- * sees half a document and an interrupted run leaves nothing behind.
+ * sees half a document and an interrupted run leaves nothing behind.  A
+ * path that is not a regular file (cf_output_in_place()) is opened and
+ * written as standard output is.
  * Errors end the process with a message naming the file (cf/usage.h).
  *
  * Ownership: the caller keeps the bytes.
  */
 
 #include <stddef.h>
+
+/*
+ * Whether -o path is written in place rather than replaced: it exists and
+ * is not a regular file (a terminal, /dev/null, a FIFO), which a rename
+ * would destroy and a reader could not see.
+ */
+int cf_output_in_place(const char *path);
 
 /* path NULL: standard output. */
 void cf_output_document(const char *path, const char *data, size_t len);
@@ -23,7 +32,7 @@ void cf_output_document(const char *path, const char *data, size_t len);
  */
 struct cf_output {
 	const char *path;
-	char *tmp;		/* NULL: standard output */
+	char *tmp;		/* NULL: standard output, or path in place */
 	int fd;
 };
 
