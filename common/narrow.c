@@ -3,6 +3,7 @@
 #include "cf/alloc.h"
 #include "cf/blobcache.h"
 #include "cf/narrow.h"
+#include "cf/linehash.h"
 #include "cf/quickdiff.h"
 
 /*
@@ -45,29 +46,6 @@ struct side {
 	uint64_t lines;		/* all it keeps, also outside [from, to) */
 };
 
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0xff51afd7ed558ccdu;
-	return h ^ h >> 31;
-}
-
-static uint64_t hash_line(const char *p, size_t len)
-{
-	uint64_t h = len * 0x9e3779b97f4a7c15u, w;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = mix(h, w);
-	}
-	if (i < len) {
-		w = 0;
-		memcpy(&w, p + i, len - i);
-		h = mix(h, w);
-	}
-	return h;
-}
-
 /* A key of the length and the first and last bytes, to rule most lines out cheaply. */
 static size_t sieve_key(const char *p, size_t len)
 {
@@ -75,7 +53,7 @@ static size_t sieve_key(const char *p, size_t len)
 
 	memcpy(&f, p, len < 8 ? len : 8);
 	memcpy(&l, p + (len < 8 ? 0 : len - 8), len < 8 ? len : 8);
-	return (size_t)(mix(mix(len, f), l) >> (64 - SIEVE_BITS));
+	return (size_t)(cf_hash_mix(cf_hash_mix(len, f), l) >> (64 - SIEVE_BITS));
 }
 
 static size_t line_end(const char *p, size_t at, size_t end)
@@ -111,7 +89,7 @@ static void split(struct side *s, struct cf_narrow_line **l, size_t *alloc,
 	for (size_t at = s->from, e; at < s->to; at = e) {
 		e = line_end(s->p, at, s->to);
 		CF_ALLOC_GROW(*l, n + 1, *alloc);
-		(*l)[n] = (struct cf_narrow_line){ s->p + at, e - at, hash_line(s->p + at, e - at) };
+		(*l)[n] = (struct cf_narrow_line){ s->p + at, e - at, cf_line_hash(s->p + at, e - at) };
 		if (s->mid == SIZE_MAX && at >= head)
 			s->mid = n;
 		if (s->end == SIZE_MAX && at >= s->len - tail)
@@ -238,7 +216,7 @@ static uint64_t tally_common(struct cf_narrow *n, const char *p, size_t len, enu
 		key = sieve_key(p + at, e - at);
 		if (!(n->sieve[key >> 6] >> (key & 63) & 1))
 			continue;
-		if (!(slot = find(n, p + at, e - at, hash_line(p + at, e - at))))
+		if (!(slot = find(n, p + at, e - at, cf_line_hash(p + at, e - at))))
 			continue;
 		if (t == CUT) {
 			slot->cut++;
@@ -352,7 +330,7 @@ static int filler(struct cf_narrow *n, char line[2])
 	for (int c = 1; c < 32; c++) {
 		line[0] = (char)c;
 		line[1] = '\n';
-		if (!find(n, line, 2, hash_line(line, 2)))
+		if (!find(n, line, 2, cf_line_hash(line, 2)))
 			return 1;
 	}
 	return 0;
