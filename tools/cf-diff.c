@@ -2,9 +2,10 @@
  * cf-diff: adds line diffs to the change records of a stream.
  *
  * It consumes the "arena" and "blob" records of cf-blobload, diffs the old
- * and new blob of every modification with libgit2 (git's own xdiff, with
- * git's defaults: no context, the indent heuristic) and passes each change
- * on with "add", "del", "changed" and "hunks".  Changes are collected into
+ * and new blob of every modification as git's xdiff does with git's
+ * defaults (no context, the indent heuristic: cf/linediff.h, or libgit2's
+ * xdiff for --patience and --libgit2-diff) and passes each change on with
+ * "add", "del", "changed" and "hunks".  Changes are collected into
  * batches of up to --commit-batch-size commits, or fewer when no more input
  * is waiting (a producer blocked on a full arena must see space released),
  * diffed on --workers threads, emitted in stream order, and only then is
@@ -28,6 +29,7 @@
 #include "cf/blobcache.h"
 #include "cf/buf.h"
 #include "cf/diffcache.h"
+#include "cf/linediff.h"
 #include "cf/progress.h"
 #include "cf/reader.h"
 #include "cf/record.h"
@@ -42,7 +44,7 @@ static const char usage[] =
 "usage: cf-diff [-v] [-j N] [--commit-batch-size N] [--diff-cache-size N]\n"
 "               [--patience] [--minimal] [--exact-numstat] [--no-hunks]\n"
 "               [--keep-blobs] [--max-diff-size SIZE] [--max-diff-lines N]\n"
-"               [--no-quick-diff]\n"
+"               [--no-quick-diff] [--libgit2-diff]\n"
 "\n"
 "Reads a stream with blobs (from cf-blobload) and adds line diffs to its\n"
 "change records: \"add\" and \"del\" and, for modifications, \"changed\"\n"
@@ -65,6 +67,8 @@ static const char usage[] =
 "      --max-diff-lines N     likewise for pairs of over N lines (8388608)\n"
 "      --no-quick-diff        run xdiff on every whole pair, also where one block\n"
 "                             of lines replaces another (same hunks, slower)\n"
+"      --libgit2-diff         diff with libgit2's xdiff, not Codefang's own\n"
+"                             version of it (same hunks, slower)\n"
 "      --progress             name the commit and file of a diff that takes over 5 s\n"
 "  -v, --verbose              print counts on standard error at the end\n"
 "  -h, --help                 show this help\n";
@@ -167,6 +171,8 @@ struct worker {
 	struct mem_odb be;
 	struct cf_quickdiff quick;
 	struct cf_narrow narrow;
+	struct cf_linediff ld;
+	const struct item *ld_item;	/* the item whose whole blobs ld holds */
 	git_repository *repo;
 	char err[256];		/* libgit2's message for the first failure */
 };
@@ -183,7 +189,10 @@ struct pool {
 	atomic_size_t next;
 	int exact_numstat;
 	int quick;		/* try cf_quickdiff() before xdiff */
+	int own;		/* diff with cf_linediff(), not libgit2 */
+	unsigned ld_flags;
 	atomic_ulong rediffs;	/* --exact-numstat: whole blobs diffed again */
+	atomic_ulong reread;	/* of which with the lines the first diff classed */
 	atomic_ulong quicks;	/* diffs cf_quickdiff() decided */
 	atomic_ulong narrowed;	/* diffs xdiff made on narrowed sides */
 };
@@ -208,18 +217,17 @@ static uint64_t max_diff_lines = DEFAULT_MAX_DIFF_LINES;
 static struct cf_heartbeat *heartbeat;	/* --progress */
 static struct cf_oid current_commit;
 
-static int on_hunk(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
+static int add_hunk(void *data, const uint32_t h[4])
 {
 	struct hunks *hs = data;
 	uint32_t *v;
 
-	(void)delta;
 	CF_ALLOC_GROW(hs->v, hs->nr + 4, hs->alloc);
 	v = hs->v + hs->nr;
-	v[0] = (uint32_t)(h->old_start + hs->shift);
-	v[1] = (uint32_t)h->old_lines;
-	v[2] = (uint32_t)(h->new_start + hs->shift);
-	v[3] = (uint32_t)h->new_lines;
+	v[0] = (uint32_t)(h[0] + hs->shift);
+	v[1] = h[1];
+	v[2] = (uint32_t)(h[2] + hs->shift);
+	v[3] = h[3];
 	hs->nr += 4;
 	return 0;
 }
@@ -252,7 +260,7 @@ static struct counts hunk_lines(const uint32_t *v, size_t nhunk)
  * git diffs without context on buffers shortened by their common tail, in
  * whole 1 KiB blocks and then back to the first line end in the trimmed part
  * (xdiff-interface.c).  That decides where xdiff can slide a change, so the
- * hunks equal `git diff -U0` and git blame only if libgit2, which does not
+ * hunks equal `git diff -U0` and git blame only if the diff, which does not
  * trim, is given the same shortened buffers.  Returns the bytes to drop.
  */
 static size_t common_tail(const char *a, size_t alen, const char *b, size_t blen)
@@ -335,10 +343,9 @@ static void serve(struct mem_odb *m, int i, const struct cf_oid *oid,
 	m->len[i] = len;
 }
 
-static int on_hunk_count(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
+static int add_count(void *data, const uint32_t h[4])
 {
-	(void)delta;
-	count_hunk(data, (uint32_t)h->old_lines, (uint32_t)h->new_lines);
+	count_hunk(data, h[1], h[3]);
 	return 0;
 }
 
@@ -364,11 +371,62 @@ static void pair_of(const struct worker *w, const struct item *it, size_t cut, s
 		cf_common_lines(p->o, p->olen, p->n, p->nlen, &p->head, &p->tail);
 }
 
-/* xdiff on the pair, narrowed where that gives the same hunks. */
-static int diff_blobs(struct worker *w, const struct item *it, struct pair p,
-		      git_diff_hunk_cb cb, void *data)
+/* Where a diff's hunks go: the hunk store or a count. */
+struct sink {
+	cf_linediff_hunk_fn *fn;
+	void *data;
+};
+
+static int on_git_hunk(const git_diff_delta *delta, const git_diff_hunk *h, void *data)
+{
+	const struct sink *k = data;
+	uint32_t v[4] = { (uint32_t)h->old_start, (uint32_t)h->old_lines,
+			  (uint32_t)h->new_start, (uint32_t)h->new_lines };
+
+	(void)delta;
+	return k->fn(k->data, v);
+}
+
+static int git_diff_pair(struct worker *w, const struct item *it, const struct pair *p,
+			 struct sink k)
 {
 	git_blob *ob = NULL, *nb = NULL;
+	int rc;
+
+	serve(&w->be, 0, &it->old_oid, p->o, p->olen);
+	serve(&w->be, 1, &it->new_oid, p->n, p->nlen);
+	rc = git_blob_lookup(&ob, w->repo, &w->be.oid[0]);
+	if (!rc)
+		rc = git_blob_lookup(&nb, w->repo, &w->be.oid[1]);
+	if (!rc)
+		rc = git_diff_blobs(ob, NULL, nb, NULL, &w->pool->opts, NULL, NULL,
+				    on_git_hunk, NULL, &k);
+	git_blob_free(ob);
+	git_blob_free(nb);
+	return rc;
+}
+
+/*
+ * cf_linediff() on the pair less drop bytes, which p's sides lack; with
+ * drop, ld keeps the whole blobs for the whole-blob diff of the same item.
+ */
+static int own_diff(struct worker *w, const struct item *it, const struct pair *p,
+		    size_t drop, struct sink k)
+{
+	if (cf_linediff_prepare_common(&w->ld, p->o, p->olen + drop, p->n, p->nlen + drop,
+				       p->head, p->tail + drop) < 0)
+		return -1;
+	w->ld_item = drop ? it : NULL;
+	return cf_linediff_run(&w->ld, drop, w->pool->ld_flags, k.fn, k.data);
+}
+
+/*
+ * xdiff on the pair, narrowed where that gives the same hunks.  cut: the
+ * bytes p's sides lack of the blobs, which the whole-blob diff will need.
+ */
+static int diff_blobs(struct worker *w, const struct item *it, struct pair p,
+		      size_t cut, struct sink k)
+{
 	int rc;
 
 	if (w->pool->quick && cf_narrow_common(&w->narrow, p.o, p.olen, p.n, p.nlen,
@@ -379,17 +437,11 @@ static int diff_blobs(struct worker *w, const struct item *it, struct pair p,
 		p.n = w->narrow.b.buf;
 		p.nlen = w->narrow.b.len;
 		w->h.shift = w->narrow.shift;
+		p.head = p.tail = 0;
+		cut = 0;
 	}
-	serve(&w->be, 0, &it->old_oid, p.o, p.olen);
-	serve(&w->be, 1, &it->new_oid, p.n, p.nlen);
-	rc = git_blob_lookup(&ob, w->repo, &w->be.oid[0]);
-	if (!rc)
-		rc = git_blob_lookup(&nb, w->repo, &w->be.oid[1]);
-	if (!rc)
-		rc = git_diff_blobs(ob, NULL, nb, NULL, &w->pool->opts, NULL, NULL,
-				    cb, NULL, data);
-	git_blob_free(ob);
-	git_blob_free(nb);
+	rc = w->pool->own ? own_diff(w, it, &p, w->pool->exact_numstat ? cut : 0, k) :
+			    git_diff_pair(w, it, &p, k);
 	w->h.shift = 0;
 	return rc;
 }
@@ -411,18 +463,26 @@ static int tail_may_count(const struct hunks *h, size_t first)
 	return h->nr - first != 4 || (h->v[first + 1] && h->v[first + 3]);
 }
 
-/* The hunks of the blobs less cut bytes, by cf_quickdiff() where it can tell. */
-static int diff_hunks(struct worker *w, const struct item *it, size_t cut)
+/*
+ * The hunks of the blobs less cut bytes, by cf_quickdiff() where it can
+ * tell (*quick set).  Then the whole blobs count the same: xdiff finds the
+ * same head and tail lines in them when neither block is empty (the cut is
+ * common tail), no line of one block can match one of the other, and its
+ * compaction keeps the two groups aligned, as the only ones.
+ */
+static int diff_hunks(struct worker *w, const struct item *it, size_t cut, int *quick)
 {
 	uint32_t hunk[4];
 	size_t nr;
 	struct pair p;
 
+	*quick = 0;
 	pair_of(w, it, cut, &p);
 	if (!w->pool->quick ||
 	    !cf_quickdiff_common(&w->quick, p.o, p.olen, p.n, p.nlen, p.head, p.tail,
 				 CF_QUICKDIFF_HUNKS, hunk, &nr))
-		return diff_blobs(w, it, p, on_hunk, &w->h);
+		return diff_blobs(w, it, p, cut, (struct sink){ add_hunk, &w->h });
+	*quick = 1;
 	atomic_fetch_add(&w->pool->quicks, 1);
 	CF_ALLOC_GROW(w->h.v, w->h.nr + nr, w->h.alloc);
 	memcpy(w->h.v + w->h.nr, hunk, nr * sizeof(*hunk));
@@ -438,11 +498,15 @@ static int diff_counts(struct worker *w, const struct item *it, struct counts *c
 	struct pair p;
 
 	atomic_fetch_add(&w->pool->rediffs, 1);
+	if (w->ld_item == it) {	/* its lines are read and classed already */
+		atomic_fetch_add(&w->pool->reread, 1);
+		return cf_linediff_run(&w->ld, 0, w->pool->ld_flags, add_count, c);
+	}
 	pair_of(w, it, 0, &p);
 	if (!w->pool->quick ||
 	    !cf_quickdiff_common(&w->quick, p.o, p.olen, p.n, p.nlen, p.head, p.tail,
 				 CF_QUICKDIFF_COUNTS, hunk, &nr))
-		return diff_blobs(w, it, p, on_hunk_count, c);
+		return diff_blobs(w, it, p, 0, (struct sink){ add_count, c });
 	atomic_fetch_add(&w->pool->quicks, 1);
 	if (nr)
 		count_hunk(c, hunk[1], hunk[3]);
@@ -457,14 +521,15 @@ static void diff_item(struct worker *w, struct item *it)
 		common_tail(blob_bytes(b, &it->old), it->old.len,
 			    blob_bytes(b, &it->new), it->new.len);
 	struct counts exact = { 0, 0, 0 };
-	int rc;
+	int rc, quick;
 
 	it->store = (int)(w - w->pool->w);
 	it->hunk = w->h.nr;
+	w->ld_item = NULL;
 	cf_heartbeat_enter(heartbeat, (unsigned)it->store, &it->commit,
 			   b->paths.buf + it->path, it->path_len);
-	rc = diff_hunks(w, it, cut);
-	if (!rc && cut && w->pool->exact_numstat && tail_may_count(&w->h, it->hunk)) {
+	rc = diff_hunks(w, it, cut, &quick);
+	if (!rc && cut && !quick && w->pool->exact_numstat && tail_may_count(&w->h, it->hunk)) {
 		/* git's numstat diffs the whole blobs: count those hunks. */
 		rc = diff_counts(w, it, &exact);
 		it->exact = 1;
@@ -549,6 +614,7 @@ static void pool_stop(struct pool *p)
 		free(p->w[i].h.v);
 		cf_quickdiff_release(&p->w[i].quick);
 		cf_narrow_release(&p->w[i].narrow);
+		cf_linediff_release(&p->w[i].ld);
 		git_repository_free(p->w[i].repo);
 	}
 	free(p->w);
@@ -1031,8 +1097,9 @@ static void print_stats(void)
 			"%lu on narrowed sides", (unsigned long)atomic_load(&pool.quicks),
 			(unsigned long)atomic_load(&pool.narrowed));
 	if (pool.exact_numstat)
-		cf_note("--exact-numstat: %lu diffs of the whole blobs",
-			(unsigned long)atomic_load(&pool.rediffs));
+		cf_note("--exact-numstat: %lu diffs of the whole blobs, %lu on the lines "
+			"the first diff read", (unsigned long)atomic_load(&pool.rediffs),
+			(unsigned long)atomic_load(&pool.reread));
 }
 
 static void free_all(void)
@@ -1063,6 +1130,7 @@ enum {
 	OPT_MAX_LINES,
 	OPT_NO_QUICK,
 	OPT_NO_HUNKS,
+	OPT_LIBGIT2,
 };
 
 int cmd_main(int argc, char **argv)
@@ -1081,6 +1149,7 @@ int cmd_main(int argc, char **argv)
 		{ "max-diff-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "max-diff-lines", required_argument, NULL, OPT_MAX_LINES },
 		{ "no-quick-diff", no_argument, NULL, OPT_NO_QUICK },
+		{ "libgit2-diff", no_argument, NULL, OPT_LIBGIT2 },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1088,7 +1157,7 @@ int cmd_main(int argc, char **argv)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t workers = cpus > 0 ? (uint64_t)cpus : 1, cache_size = 10000;
 	uint32_t algo = 0, minimal = 0;
-	int c, verbose = 0, progress = 0, no_quick = 0;
+	int c, verbose = 0, progress = 0, no_quick = 0, libgit2_diff = 0;
 	struct cf_reader r;
 
 	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
@@ -1130,6 +1199,9 @@ int cmd_main(int argc, char **argv)
 		case OPT_NO_QUICK:
 			no_quick = 1;
 			break;
+		case OPT_LIBGIT2:
+			libgit2_diff = 1;
+			break;
 		case OPT_NO_HUNKS:
 			no_hunks = 1;
 			break;
@@ -1155,6 +1227,8 @@ int cmd_main(int argc, char **argv)
 	cache = cf_diffcache_new(cache_size);
 	/* Only Myers' diff is known to agree; patience and minimal stay with xdiff. */
 	pool.quick = !no_quick && !algo && !minimal;
+	pool.own = !libgit2_diff && !algo;
+	pool.ld_flags = minimal ? CF_LINEDIFF_MINIMAL : 0;
 	pool_start(&pool, (int)workers, algo | minimal);
 	heartbeat = cf_heartbeat_start(progress, (unsigned)workers);
 	cf_reader_init(&r, 0);
