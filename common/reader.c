@@ -140,28 +140,58 @@ payload:
 	return 1;
 }
 
+static int str_at(const unsigned char *p, const char **str, size_t *len);
+static int uint_at(const unsigned char *p, uint64_t *v);
+
+/* An entry p of the record map: keep the value of a "t" or "v" key. */
+static void note_field(struct cf_reader_scan *st, const unsigned char *rec,
+		       const unsigned char *p, int is_key)
+{
+	const char *str;
+	size_t len;
+
+	if (is_key) {
+		st->key = str_at(p, &str, &len) && len == 1 ? str[0] : 0;
+		return;
+	}
+	if (st->key == 't' && str_at(p, &str, &len)) {
+		st->type_off = (size_t)((const unsigned char *)str - rec);
+		st->type_len = len;
+		st->have_t = 1;
+	} else if (st->key == 'v' && uint_at(p, &st->version)) {
+		st->have_v = 1;
+	}
+	st->key = 0;
+}
+
 /*
  * Returns the length of the complete record at s->p, 0 when more bytes are
- * needed (s->need says how many at least), or -1 (s->why says why).
+ * needed (s->need says how many at least), or -1 (s->why says why).  st
+ * holds where an incomplete record's scan stopped, to go on from there
+ * with the same bytes and more; it is reset once a record is complete.
  */
-static size_t scan_record(struct scan *s, const struct cf_reader_limits *lim, int *bad)
+static size_t scan_record(struct scan *s, const struct cf_reader_limits *lim, int *bad,
+			  struct cf_reader_scan *st)
 {
-	uint64_t left[64];	/* children still expected, per open container */
-	int depth = 0;
-	size_t pos = 0;
+	size_t len;
 
 	*bad = 0;
-	if (!s->avail) {
-		s->need = 1;
-		return 0;
-	}
-	if ((s->p[0] & 0xf0) != 0x80 && s->p[0] != 0xde && s->p[0] != 0xdf) {
-		s->why = "a record must be a msgpack map";
-		*bad = 1;
-		return 0;
+	if (!st->pos) {
+		if (!s->avail) {
+			s->need = 1;
+			return 0;
+		}
+		if ((s->p[0] & 0xf0) != 0x80 && s->p[0] != 0xde && s->p[0] != 0xdf) {
+			s->why = "a record must be a msgpack map";
+			*bad = 1;
+			return 0;
+		}
+		st->depth = 0;
+		st->key = 0;
+		st->have_t = st->have_v = 0;
 	}
 	do {
-		size_t skip;
+		size_t skip, pos = st->pos;
 		uint64_t count;
 		enum kind kind;
 		int rc;
@@ -171,43 +201,46 @@ static size_t scan_record(struct scan *s, const struct cf_reader_limits *lim, in
 			return 0;
 		}
 		rc = header(s, lim, pos, &skip, &count, &kind);
-		if (rc < 0) {
-			*bad = 1;
-			return 0;
-		}
+		if (rc < 0)
+			goto bad;
 		if (!rc)
 			return 0;
 		if (pos + skip > lim->max_record) {
 			s->why = "record larger than the limit (CF_MAX_RECORD)";
-			*bad = 1;
-			return 0;
+			goto bad;
 		}
 		if (pos + skip > s->avail) {
 			s->need = pos + skip;
 			return 0;
 		}
-		pos += skip;
-		if (depth > 0)
-			left[depth - 1]--;
+		st->pos = pos + skip;
+		if (st->depth == 1)
+			note_field(st, s->p, s->p + pos, st->left[0] % 2 == 0);
+		if (st->depth > 0)
+			st->left[st->depth - 1]--;
 		if (kind != SCALAR) {
-			uint64_t limit = depth ? lim->max_elements : lim->max_fields;
+			uint64_t limit = st->depth ? lim->max_elements : lim->max_fields;
 			if (count > limit) {
-				s->why = depth ? "array or map with too many elements"
-					       : "record map with too many fields";
-				*bad = 1;
-				return 0;
+				s->why = st->depth ? "array or map with too many elements"
+						   : "record map with too many fields";
+				goto bad;
 			}
-			if ((uint32_t)depth + 1 > lim->max_depth || depth + 1 >= 64) {
+			if ((uint32_t)st->depth + 1 > lim->max_depth || st->depth + 1 >= 64) {
 				s->why = "containers nested too deeply";
-				*bad = 1;
-				return 0;
+				goto bad;
 			}
-			left[depth++] = kind == MAP ? 2 * count : count;
+			st->left[st->depth++] = kind == MAP ? 2 * count : count;
 		}
-		while (depth > 0 && left[depth - 1] == 0)
-			depth--;
-	} while (depth > 0);
-	return pos;
+		while (st->depth > 0 && st->left[st->depth - 1] == 0)
+			st->depth--;
+	} while (st->depth > 0);
+	len = st->pos;
+	st->pos = 0;
+	return len;
+bad:
+	*bad = 1;
+	st->pos = 0;
+	return 0;
 }
 
 static void fill(struct cf_reader *r, size_t need)
@@ -370,26 +403,16 @@ int cf_msgpack_str_is(const char *p, const char *want)
 }
 
 /* The last 't' and 'v' win, as they do in a map msgpack-c decodes. */
-static void find_type(struct cf_reader *r, struct cf_record *rec, size_t len)
+/* The "t" and "v" that scan_record() found in the record at buf + start. */
+static void find_type(struct cf_reader *r, struct cf_record *rec)
 {
-	struct cf_map_iter it;
-	const char *key, *val, *k;
-	size_t key_len, val_len, klen;
-	int have_t = 0, have_v = 0;
-
-	cf_map_iter_init(&it, (const char *)r->buf + r->start, len);
-	while (cf_map_iter_next(&it, &key, &key_len, &val, &val_len)) {
-		if (!str_at((const unsigned char *)key, &k, &klen) || klen != 1)
-			continue;
-		if (k[0] == 't' && str_at((const unsigned char *)val, &rec->type, &rec->type_len))
-			have_t = 1;
-		else if (k[0] == 'v' && uint_at((const unsigned char *)val, &rec->version))
-			have_v = 1;
-	}
-	if (!have_t)
+	if (!r->scan.have_t)
 		bad_record(r, "no string 't' (record type) key");
-	if (!have_v)
+	if (!r->scan.have_v)
 		bad_record(r, "no unsigned 'v' (schema version) key");
+	rec->type = (const char *)r->buf + r->start + r->scan.type_off;
+	rec->type_len = r->scan.type_len;
+	rec->version = r->scan.version;
 }
 
 const char *cf_map_field_raw(const char *map, size_t len, const char *key, size_t *val_len)
@@ -435,13 +458,13 @@ int cf_reader_next(struct cf_reader *r, struct cf_record *rec)
 	for (;;) {
 		struct scan s = { r->buf + r->start, r->end - r->start, 0, NULL };
 		int bad;
-		size_t len = scan_record(&s, &r->limits, &bad);
+		size_t len = scan_record(&s, &r->limits, &bad, &r->scan);
 
 		if (bad)
 			bad_record(r, s.why);
 		if (len) {
 			/* Before advancing: its errors name this record. */
-			find_type(r, rec, len);
+			find_type(r, rec);
 			rec->map = NULL;
 			rec->reader = r;
 			rec->raw = (const char *)r->buf + r->start;
@@ -468,7 +491,7 @@ int cf_reader_ready(struct cf_reader *r)
 	struct pollfd p = { r->fd, POLLIN, 0 };
 	int bad;
 
-	if (r->eof || scan_record(&s, &r->limits, &bad) || bad)
+	if (r->eof || scan_record(&s, &r->limits, &bad, &r->scan) || bad)
 		return 1;
 	return poll(&p, 1, 0) > 0;
 }

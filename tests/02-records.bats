@@ -237,3 +237,25 @@ nested() {
 	assert_equal "${stderr_lines[0]}" "cf-dump: usage: at most one FILE"
 	assert_equal "${stderr_lines[1]}" "Try 'cf-dump -h' for more information."
 }
+
+@test "records that arrive a byte at a time read as from a file" {
+	local s=$BATS_TEST_TMPDIR/s.mp
+	{
+		mp_rec a
+		# t and v around a nested array holding a "t" of its own, in another key order
+		mp_map 3; mp_str v; mp_uint 2; mp_str x; mp_arr 3; mp_arr 1; mp_uint 5; mp_str yy
+		mp_map 1; mp_str t; mp_str z; mp_str t; mp_str bb
+		mp_map 3; mp_str tt; mp_str no; mp_str t; mp_str c; mp_str v; mp_uint 7
+	} >"$s"
+	cf-dump "$s" >"$BATS_TEST_TMPDIR/want"
+	python3 -c '
+import os, sys, time
+data = open(sys.argv[1], "rb").read()
+for i in range(len(data)):
+    os.write(1, data[i:i + 1])
+    time.sleep(0.002)
+' "$s" | cf-dump >"$BATS_TEST_TMPDIR/got"
+	cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got")" -eq 3 ]
+	grep -q '"t":"bb"' "$BATS_TEST_TMPDIR/got"
+}
