@@ -105,11 +105,14 @@ static int key_cmp(const void *a, const void *b)
 
 static void newline(struct cf_buf *out, unsigned flags, int depth)
 {
+	size_t n = 1 + 2 * (size_t)depth;
+
 	if (!(flags & CF_JSON_PRETTY))
 		return;
-	cf_buf_addch(out, '\n');
-	for (int i = 0; i < depth; i++)
-		cf_buf_addstr(out, "  ");
+	cf_buf_grow(out, n);
+	out->buf[out->len] = '\n';
+	memset(out->buf + out->len + 1, ' ', n - 1);
+	cf_buf_setlen(out, out->len + n);
 }
 
 static void json_key(struct cf_buf *out, const msgpack_object *k)
@@ -125,6 +128,28 @@ static void json_key(struct cf_buf *out, const msgpack_object *k)
 	}
 }
 
+/* Integers without printf: documents are mostly numbers (a couples matrix). */
+static void add_u64(struct cf_buf *out, uint64_t v)
+{
+	char d[20];
+	size_t n = sizeof(d);
+
+	do
+		d[--n] = (char)('0' + v % 10);
+	while (v /= 10);
+	cf_buf_add(out, d + n, sizeof(d) - n);
+}
+
+static void add_i64(struct cf_buf *out, int64_t v)
+{
+	if (v < 0) {
+		cf_buf_addch(out, '-');
+		add_u64(out, -(uint64_t)v);
+	} else {
+		add_u64(out, (uint64_t)v);
+	}
+}
+
 static void json(struct cf_buf *out, const msgpack_object *o, unsigned flags, int depth)
 {
 	switch (o->type) {
@@ -135,10 +160,10 @@ static void json(struct cf_buf *out, const msgpack_object *o, unsigned flags, in
 		cf_buf_addstr(out, o->via.boolean ? "true" : "false");
 		break;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		cf_buf_addf(out, "%llu", (unsigned long long)o->via.u64);
+		add_u64(out, o->via.u64);
 		break;
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		cf_buf_addf(out, "%lld", (long long)o->via.i64);
+		add_i64(out, o->via.i64);
 		break;
 	case MSGPACK_OBJECT_FLOAT32:
 	case MSGPACK_OBJECT_FLOAT64:
@@ -314,14 +339,13 @@ static void raw_json(struct cf_buf *out, struct raw *r, unsigned flags, int dept
 	if (r->bad)
 		return;
 	if (c <= 0x7f || (c >= 0xcc && c <= 0xcf)) {
-		cf_buf_addf(out, "%llu", (unsigned long long)(c <= 0x7f ? c :
-			    raw_uint(r, (size_t)1 << (c - 0xcc))));
+		add_u64(out, c <= 0x7f ? c : raw_uint(r, (size_t)1 << (c - 0xcc)));
 	} else if (c >= 0xe0 || (c >= 0xd0 && c <= 0xd3)) {
 		int64_t i = c >= 0xe0 ? (int8_t)c :
 			    c == 0xd0 ? (int8_t)raw_uint(r, 1) :
 			    c == 0xd1 ? (int16_t)raw_uint(r, 2) :
 			    c == 0xd2 ? (int32_t)raw_uint(r, 4) : (int64_t)raw_uint(r, 8);
-		cf_buf_addf(out, "%lld", (long long)i);
+		add_i64(out, i);
 	} else if (c >= 0x80 && c <= 0x9f) {
 		raw_container(out, r, c & 0x0f, c <= 0x8f, flags, depth);
 	} else if (c >= 0xa0 && c <= 0xbf) {
