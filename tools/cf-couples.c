@@ -198,8 +198,36 @@ static int cmp_rank(const void *a_, const void *b_)
 	return cmp_pos(a_, b_);
 }
 
+/* Moves v into out, stably, by the position key(v) (below files). */
+static void count_sort(const struct pair *v, struct pair *out, size_t n, size_t files, int by_a)
+{
+	size_t *at = xcalloc(files + 1, sizeof(*at));
+
+	for (size_t i = 0; i < n; i++)
+		at[(by_a ? v[i].a : v[i].b) + 1]++;
+	for (size_t k = 1; k <= files; k++)
+		at[k] += at[k - 1];
+	for (size_t i = 0; i < n; i++)
+		out[at[by_a ? v[i].a : v[i].b]++] = v[i];
+	free(at);
+}
+
+/*
+ * The pairs by position, as cmp_pos() orders them: by b, then stably by a.
+ * Counting sorts, as the pairs of a large history are millions.
+ */
+static void sort_by_pos(struct pair *v, size_t n, size_t files)
+{
+	struct pair *tmp = xmalloc(st_mult(n ? n : 1, sizeof(*tmp)));
+
+	count_sort(v, tmp, n, files, 0);
+	count_sort(tmp, v, n, files, 1);
+	free(tmp);
+}
+
 /* The pairs of alive files, by position, with their strength. */
-static struct pair *alive_pairs(const struct couples *c, const uint32_t *index, size_t *nr)
+static struct pair *alive_pairs(const struct couples *c, const uint32_t *index,
+				size_t files, size_t *nr)
 {
 	struct pair *v = xcalloc(c->nr_pairs ? c->nr_pairs : 1, sizeof(*v));
 	size_t n = 0;
@@ -216,9 +244,35 @@ static struct pair *alive_pairs(const struct couples *c, const uint32_t *index, 
 		v[n].strength = mean > 0 && c->counts[s] < mean ? (double)c->counts[s] / mean : 1.0;
 		n++;
 	}
-	qsort(v, n, sizeof(*v), cmp_pos);
+	sort_by_pos(v, n, files);
 	*nr = n;
 	return v;
+}
+
+/*
+ * The n first pairs of v by cmp_rank() at its front, in that order.  For
+ * a short top list of many pairs, one pass keeps the best n sorted: most
+ * pairs lose the one comparison with the worst of them.
+ */
+static void best_first(struct pair *v, size_t nr, size_t n)
+{
+	if (!n || n > nr / 16) {
+		if (nr)
+			qsort(v, nr, sizeof(*v), cmp_rank);
+		return;
+	}
+	qsort(v, n, sizeof(*v), cmp_rank);
+	for (size_t i = n; i < nr; i++) {
+		struct pair p = v[i];
+		size_t k = n - 1;
+
+		if (cmp_rank(&p, &v[k]) >= 0)
+			continue;
+		v[i] = v[k];
+		for (; k && cmp_rank(&p, &v[k - 1]) < 0; k--)
+			v[k] = v[k - 1];
+		v[k] = p;
+	}
 }
 
 static void pack_top(msgpack_packer *pk, const struct couples *c, struct pair *v,
@@ -226,7 +280,7 @@ static void pack_top(msgpack_packer *pk, const struct couples *c, struct pair *v
 {
 	size_t n = c->top && c->top < nr ? c->top : nr;
 
-	qsort(v, nr, sizeof(*v), cmp_rank);
+	best_first(v, nr, n);
 	cf_pack_str(pk, "top");
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++) {
@@ -288,7 +342,7 @@ static void pack_data(msgpack_packer *pk, struct couples *c, int shard)
 	files = shard ? cf_fileset_attached(&a->fs, &nr_files, &index) :
 		cf_fileset_alive(&a->fs, &nr_files, &index);
 	people = cf_fileset_people(&a->fs, &person_index);
-	v = alive_pairs(c, index, &nr_pairs);
+	v = alive_pairs(c, index, nr_files, &nr_pairs);
 	msgpack_pack_map(pk, shard ? 12 : 9 + a->shard);
 	if (shard)
 		cf_fileset_pack_shard(pk, &a->fs, files, nr_files, "alive");
