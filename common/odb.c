@@ -11,9 +11,10 @@
  *
  * Delta chains are resolved with an explicit stack, so a long or cyclic
  * chain costs memory bounded by MAX_DELTA_DEPTH, not C stack.  Resolved
- * objects are kept in a cache keyed by (pack, offset) under an LRU byte
- * budget; reading the versions of a file in pack order then costs about one
- * inflate and one delta application per version.
+ * objects are kept in a cache keyed by (pack, offset) within a byte budget
+ * (cf/basecache.h), and resolved in place there; reading the versions of a
+ * file in pack order then costs about one inflate and one delta application
+ * per version.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 #include "cf/alloc.h"
+#include "cf/basecache.h"
 #include "cf/buf.h"
 #include "cf/odb.h"
 #include "cf/usage.h"
@@ -40,8 +42,6 @@
  * Blobs need more: cf-blobload asks for its own size.
  */
 #define DEFAULT_CACHE (16u << 20)
-/* Bookkeeping charged per cache entry, so that tiny trees cannot pile up. */
-#define ENTRY_OVERHEAD 64
 /* deflate cannot expand data by more than about 1032:1. */
 #define MAX_INFLATE_RATIO 1040
 /*
@@ -77,16 +77,6 @@ struct pack {
 	uint32_t nr_large;
 };
 
-struct cache_entry {
-	struct cache_entry *chain;	/* hash bucket */
-	struct cache_entry *prev, *next;	/* LRU: head is the newest */
-	uint32_t pack;
-	uint64_t off;
-	enum cf_obj_type type;
-	size_t len;
-	unsigned char *data;		/* len + 1 bytes, NUL-terminated */
-};
-
 struct delta_step {
 	uint32_t pack;
 	uint64_t off;			/* of the delta entry */
@@ -101,10 +91,7 @@ struct cf_odb {
 	size_t nr_packs, alloc_packs;
 	size_t last_pack;
 
-	struct cache_entry **buckets;
-	size_t nr_buckets, nr_entries;
-	struct cache_entry *lru_head, *lru_tail;
-	size_t cache_bytes, cache_budget;
+	struct cf_basecache cache;
 
 	struct delta_step *steps;
 	size_t alloc_steps;
@@ -488,122 +475,6 @@ static size_t inflate_head(z_stream *z, const unsigned char *in, size_t in_len,
 
 /* ---- the cache of resolved objects ---- */
 
-static size_t bucket_of(const struct cf_odb *odb, uint32_t pack, uint64_t off)
-{
-	uint64_t h = (off ^ (uint64_t)pack << 48) * 0x9e3779b97f4a7c15ull;
-	return (size_t)(h >> 32) & (odb->nr_buckets - 1);
-}
-
-static struct cache_entry *cache_get(struct cf_odb *odb, uint32_t pack, uint64_t off)
-{
-	struct cache_entry *e;
-
-	if (!odb->nr_buckets)
-		return NULL;
-	for (e = odb->buckets[bucket_of(odb, pack, off)]; e; e = e->chain)
-		if (e->off == off && e->pack == pack)
-			break;
-	if (!e || e == odb->lru_head)
-		return e;
-	/* Move to the front of the LRU list. */
-	e->prev->next = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		odb->lru_tail = e->prev;
-	e->prev = NULL;
-	e->next = odb->lru_head;
-	odb->lru_head->prev = e;
-	odb->lru_head = e;
-	return e;
-}
-
-static void cache_unlink(struct cf_odb *odb, struct cache_entry *e)
-{
-	struct cache_entry **pp = &odb->buckets[bucket_of(odb, e->pack, e->off)];
-
-	while (*pp != e)
-		pp = &(*pp)->chain;
-	*pp = e->chain;
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		odb->lru_head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		odb->lru_tail = e->prev;
-	odb->cache_bytes -= e->len + ENTRY_OVERHEAD;
-	odb->nr_entries--;
-	free(e->data);
-	free(e);
-}
-
-static void cache_rehash(struct cf_odb *odb)
-{
-	struct cache_entry **old = odb->buckets;
-	size_t old_nr = odb->nr_buckets;
-
-	odb->nr_buckets = old_nr ? old_nr * 2 : 1024;
-	odb->buckets = xcalloc(odb->nr_buckets, sizeof(*odb->buckets));
-	for (size_t i = 0; i < old_nr; i++) {
-		struct cache_entry *e = old[i], *next;
-		for (; e; e = next) {
-			size_t b = bucket_of(odb, e->pack, e->off);
-			next = e->chain;
-			e->chain = odb->buckets[b];
-			odb->buckets[b] = e;
-		}
-	}
-	free(old);
-}
-
-static int cacheable(const struct cf_odb *odb, size_t len)
-{
-	return len <= odb->cache_budget / 4;
-}
-
-/*
- * Takes ownership of data (from malloc).  A cold entry goes to the end of
- * the LRU list that is evicted first, and is promoted only if it is used.
- */
-static void cache_add(struct cf_odb *odb, uint32_t pack, uint64_t off,
-		      enum cf_obj_type type, unsigned char *data, size_t len, int cold)
-{
-	struct cache_entry *e;
-	size_t b;
-
-	while (odb->lru_tail && odb->cache_bytes + len + ENTRY_OVERHEAD > odb->cache_budget)
-		cache_unlink(odb, odb->lru_tail);
-	if (odb->nr_entries >= odb->nr_buckets)
-		cache_rehash(odb);
-	e = xmalloc(sizeof(*e));
-	e->pack = pack;
-	e->off = off;
-	e->type = type;
-	e->data = data;
-	e->len = len;
-	b = bucket_of(odb, pack, off);
-	e->chain = odb->buckets[b];
-	odb->buckets[b] = e;
-	if (cold && odb->lru_tail) {
-		e->next = NULL;
-		e->prev = odb->lru_tail;
-		odb->lru_tail->next = e;
-		odb->lru_tail = e;
-	} else {
-		e->prev = NULL;
-		e->next = odb->lru_head;
-		if (odb->lru_head)
-			odb->lru_head->prev = e;
-		else
-			odb->lru_tail = e;
-		odb->lru_head = e;
-	}
-	odb->cache_bytes += len + ENTRY_OVERHEAD;
-	odb->nr_entries++;
-}
-
 /* ---- deltas ---- */
 
 static int delta_varint(const unsigned char **p, const unsigned char *end, size_t *out)
@@ -770,27 +641,46 @@ static int pack_error(struct cf_odb *odb, const struct cf_oid *oid, uint32_t pac
 		     (unsigned long long)off, odb->packs[pack].path);
 }
 
-/* Inflates a non-delta entry into a fresh buffer of e->size + 1 bytes. */
-static unsigned char *inflate_entry(struct cf_odb *odb, const struct cf_oid *oid,
-				    uint32_t pack, uint64_t off, const struct entry *e)
+/*
+ * An object being resolved: in the cache's ring (rec), malloc'd (owned), or
+ * borrowed from the cache's leaf slot.
+ */
+struct resolved {
+	unsigned char *data;
+	size_t len;
+	const struct cf_base *rec;
+	int owned;
+};
+
+/*
+ * Inflates a non-delta entry: into the cache if it fits there, else into a
+ * fresh buffer of e->size + 1 bytes.
+ */
+static int inflate_entry(struct cf_odb *odb, const struct cf_oid *oid, uint32_t pack,
+			 uint64_t off, const struct entry *e, struct resolved *out)
 {
 	const struct pack *p = &odb->packs[pack];
 	size_t avail = p->end - e->data_off, used;
-	unsigned char *buf;
+	int cached;
+	unsigned char *buf, *unused;
 
-	if (e->size > (uint64_t)avail * MAX_INFLATE_RATIO + 64 || e->size >= SIZE_MAX) {
-		pack_error(odb, oid, pack, off, "impossible object size");
-		return NULL;
-	}
-	buf = xmalloc(e->size + 1);
+	if (e->size > (uint64_t)avail * MAX_INFLATE_RATIO + 64 || e->size >= SIZE_MAX)
+		return pack_error(odb, oid, pack, off, "impossible object size");
+	cached = cf_basecache_fits(&odb->cache, e->size);
+	buf = cached ? cf_basecache_reserve(&odb->cache, e->size, NULL, &unused)
+		     : xmalloc(e->size + 1);
 	if (inflate_exact(odb, p->data + e->data_off, avail, buf, e->size, &used)) {
-		free(buf);
-		pack_error(odb, oid, pack, off, "corrupt or truncated zlib stream");
-		return NULL;
+		if (!cached)
+			free(buf);
+		return pack_error(odb, oid, pack, off, "corrupt or truncated zlib stream");
 	}
 	odb->touched += used + FAULT_AROUND;
 	buf[e->size] = '\0';
-	return buf;
+	out->data = buf;
+	out->len = e->size;
+	out->rec = cached ? cf_basecache_commit(&odb->cache, pack, off, e->type, e->size) : NULL;
+	out->owned = !cached;
+	return 0;
 }
 
 /* Inflates the delta of step s into odb->delta. */
@@ -811,37 +701,46 @@ static int inflate_delta(struct cf_odb *odb, const struct cf_oid *oid, const str
 	return 0;
 }
 
-/* Applies delta step s to base; returns the new object or NULL. */
-static unsigned char *apply_step(struct cf_odb *odb, const struct cf_oid *oid,
-				 const struct delta_step *s, const unsigned char *base,
-				 size_t base_len, size_t *out_len)
+/*
+ * Applies delta step s to base: into the cache when keep is set and the
+ * result fits there, else into a fresh buffer.  Returns 0 or -1.
+ */
+static int apply_step(struct cf_odb *odb, const struct cf_oid *oid, const struct delta_step *s,
+		      const struct resolved *base, int keep, enum cf_obj_type type,
+		      struct resolved *out)
 {
-	const unsigned char *d, *end;
+	const unsigned char *d, *end, *src = base->data;
 	size_t src_len, dst_len;
 	const char *why;
-	unsigned char *out;
+	unsigned char *moved = NULL;
 
 	if (inflate_delta(odb, oid, s))
-		return NULL;
+		return -1;
 	d = (unsigned char *)odb->delta.buf;
 	end = d + odb->delta.len;
 	if (delta_varint(&d, end, &src_len) || delta_varint(&d, end, &dst_len))
 		why = "bad delta header";
-	else if (src_len != base_len)
+	else if (src_len != base->len)
 		why = "delta base size mismatch";
 	else if (dst_len >= SIZE_MAX)
 		why = "impossible delta result size";
 	else
-		why = delta_check(d, end, base_len, dst_len);
-	if (why) {
-		pack_error(odb, oid, s->pack, s->off, why);
-		return NULL;
-	}
-	out = xmalloc(dst_len + 1);
-	delta_apply(d, end, base, out);
-	out[dst_len] = '\0';
-	*out_len = dst_len;
-	return out;
+		why = delta_check(d, end, base->len, dst_len);
+	if (why)
+		return pack_error(odb, oid, s->pack, s->off, why);
+	keep = keep && cf_basecache_fits(&odb->cache, dst_len);
+	/* Making room in the ring may evict the base itself: then it reads a copy. */
+	out->data = keep ? cf_basecache_reserve(&odb->cache, dst_len, base->rec, &moved)
+			 : xmalloc(dst_len + 1);
+	if (moved)
+		src = moved;
+	delta_apply(d, end, src, out->data);
+	free(moved);
+	out->data[dst_len] = '\0';
+	out->len = dst_len;
+	out->rec = keep ? cf_basecache_commit(&odb->cache, s->pack, s->off, type, dst_len) : NULL;
+	out->owned = !keep;
+	return 0;
 }
 
 static struct delta_step *push_step(struct cf_odb *odb, size_t depth)
@@ -875,44 +774,36 @@ static int ref_base(struct cf_odb *odb, const unsigned char *raw, uint32_t *pack
 /*
  * Resolves the entry at (pack, off) to its object: walks the delta chain
  * down to a base (or a cached object), then applies the deltas back up,
- * caching what it builds.  Returns the object in *out, which the caller
- * must free when *owned is set (otherwise it belongs to the cache and is
- * valid only until the next cache insertion).
+ * caching the bases it builds and keeping the object itself in the cache's
+ * leaf slot.  Returns the object in *out, which the caller must free when
+ * *owned is set (otherwise it belongs to the cache and is valid only until
+ * the next call that adds to it).
  */
 static int unpack(struct cf_odb *odb, const struct cf_oid *oid, uint32_t pack, uint64_t off,
 		  enum cf_obj_type *type, unsigned char **out, size_t *len, int *owned)
 {
 	size_t depth = 0;
-	unsigned char *base = NULL;
-	size_t base_len = 0;
-	int base_owned = 0;
+	struct resolved base = { NULL, 0, NULL, 0 };
 	struct entry e;
 	const char *why;
 
 	for (;;) {
-		struct cache_entry *ce = cache_get(odb, pack, off);
+		const struct cf_base *ce = cf_basecache_get(&odb->cache, pack, off, 1);
 		struct delta_step *s;
 		int r;
 		size_t objdir;
 
 		if (ce) {
-			*type = ce->type;
-			base = ce->data;
-			base_len = ce->len;
+			*type = (enum cf_obj_type)ce->type;
+			base = (struct resolved){ (unsigned char *)ce->data, ce->len, ce, 0 };
 			break;
 		}
 		if ((why = parse_entry(&odb->packs[pack], off, &e)))
 			return pack_error(odb, oid, pack, off, why);
 		if (e.type < OBJ_OFS_DELTA) {
-			if (!(base = inflate_entry(odb, oid, pack, off, &e)))
-				return -1;
 			*type = e.type;
-			base_len = e.size;
-			base_owned = 1;
-			if (cacheable(odb, base_len)) {
-				cache_add(odb, pack, off, *type, base, base_len, 0);
-				base_owned = 0;
-			}
+			if (inflate_entry(odb, oid, pack, off, &e, &base))
+				return -1;
 			break;
 		}
 		if (depth >= MAX_DELTA_DEPTH)
@@ -932,38 +823,31 @@ static int unpack(struct cf_odb *odb, const struct cf_oid *oid, uint32_t pack, u
 		if (!r) {
 			struct cf_oid b;
 			memcpy(b.id, e.base_oid, CF_OID_RAWSZ);
-			if (read_loose(odb, objdir, &b, type, &base_len, &base))
+			if (read_loose(odb, objdir, &b, type, &base.len, &base.data))
 				return -1;
-			base_owned = 1;
+			base.owned = 1;
 			break;
 		}
 	}
 
 	while (depth--) {
 		const struct delta_step *s = &odb->steps[depth];
-		size_t n;
-		unsigned char *next = apply_step(odb, oid, s, base, base_len, &n);
+		struct resolved next;
+		int r = apply_step(odb, oid, s, &base, depth > 0, *type, &next);
 
-		if (base_owned)
-			free(base);
-		if (!next)
+		if (base.owned)
+			free(base.data);
+		if (r)
 			return -1;
 		base = next;
-		base_len = n;
-		base_owned = 1;
-		/*
-		 * The object asked for is cached too, as its deltas often come
-		 * next in pack order; but cold, since most objects are leaves
-		 * and should not push out the bases of longer chains.
-		 */
-		if (cacheable(odb, n)) {
-			cache_add(odb, s->pack, s->off, *type, base, n, !depth);
-			base_owned = 0;
+		if (!depth && cf_basecache_fits(&odb->cache, base.len)) {
+			cf_basecache_leaf(&odb->cache, s->pack, s->off, *type, base.data, base.len);
+			base.owned = 0;
 		}
 	}
-	*out = base;
-	*len = base_len;
-	*owned = base_owned;
+	*out = base.data;
+	*len = base.len;
+	*owned = base.owned;
 	return 0;
 }
 
@@ -976,12 +860,12 @@ static int packed_header(struct cf_odb *odb, const struct cf_oid *oid, uint32_t 
 	const char *why;
 
 	for (size_t depth = 0;; depth++) {
-		struct cache_entry *ce = cache_get(odb, pack, off);
+		const struct cf_base *ce = cf_basecache_get(&odb->cache, pack, off, 0);
 		size_t objdir;
 		int r;
 
 		if (ce) {
-			*type = ce->type;
+			*type = (enum cf_obj_type)ce->type;
 			if (!have_size)
 				*size = ce->len;
 			return 0;
@@ -1122,7 +1006,7 @@ static struct cf_odb *new_handle(size_t delta_cache, const char *what)
 		free(odb);
 		return NULL;
 	}
-	odb->cache_budget = delta_cache ? delta_cache : DEFAULT_CACHE;
+	cf_basecache_init(&odb->cache, delta_cache ? delta_cache : DEFAULT_CACHE);
 	cf_buf_init(&odb->delta, 0);
 	cf_buf_init(&odb->scratch, 0);
 	return odb;
@@ -1168,9 +1052,7 @@ void cf_odb_free(struct cf_odb *odb)
 {
 	if (!odb)
 		return;
-	while (odb->lru_tail)
-		cache_unlink(odb, odb->lru_tail);
-	free(odb->buckets);
+	cf_basecache_release(&odb->cache);
 	if (odb->borrowed)
 		odb->nr_packs = odb->nr_objdirs = 0;
 	for (size_t i = 0; i < odb->nr_packs; i++) {
@@ -1268,7 +1150,7 @@ int cf_odb_read_header(struct cf_odb *odb, const struct cf_oid *oid,
 
 size_t cf_odb_cache_bytes(const struct cf_odb *odb)
 {
-	return odb->cache_bytes;
+	return cf_basecache_bytes(&odb->cache);
 }
 
 uint64_t cf_odb_locality(struct cf_odb *odb, const struct cf_oid *oid)

@@ -23,7 +23,7 @@ FUZZ_LIBCF   := $(FUZZ_DIR)/libcf.a
 FUZZ_LIBOBJ  := $(LIB_SRC:common/%.c=$(FUZZ_DIR)/common/%.o)
 
 # In-process harnesses, one source each.
-FUZZ_LIB_HARNESSES := reader size object quickdiff narrow linediff
+FUZZ_LIB_HARNESSES := reader size object quickdiff narrow linediff basecache
 
 # Tools run on one input by fuzz/tool.c: HARNESS:TOOL:ARGS, "@@" in ARGS
 # standing for a file holding the input (stdin is then empty), "," for a
