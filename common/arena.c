@@ -235,6 +235,14 @@ static int stdout_is_stream(void)
 	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
 }
 
+/* Whether the reader of standard output has read everything written to it. */
+static int pipe_drained(void)
+{
+	int queued = 0;
+
+	return ioctl(1, FIONREAD, &queued) == 0 && queued == 0;
+}
+
 static void check_consumer(void)
 {
 	struct pollfd p = { 1, 0, 0 };
@@ -247,7 +255,7 @@ static void wait_for_room(struct cf_arena *a, uint64_t end,
 			  void (*flush)(void *), void *flush_data)
 {
 	struct timespec ts = { 0, WAIT_MS * 1000000L };
-	int flushed = 0;
+	int flushed = 0, idle = 0;
 
 	while (!room_for(a, live_start(a, load(&a->h->tail)), end)) {
 		uint32_t seen;
@@ -270,8 +278,18 @@ static void wait_for_room(struct cf_arena *a, uint64_t end,
 		seen = __atomic_load_n(&a->h->futex, __ATOMIC_SEQ_CST);
 		if (room_for(a, live_start(a, __atomic_load_n(&a->h->tail, __ATOMIC_SEQ_CST)), end))
 			break;
-		if (futex(&a->h->futex, FUTEX_WAIT, seen, &ts) < 0 && errno == ETIMEDOUT)
+		if (futex(&a->h->futex, FUTEX_WAIT, seen, &ts) < 0 && errno == ETIMEDOUT) {
 			check_consumer();
+			/*
+			 * A reader that has read the arena record and everything
+			 * after it, yet not mapped the ring for a second, never
+			 * will (cf-dump): nobody is reading the ring.
+			 */
+			if (__atomic_load_n(&a->h->attached, __ATOMIC_ACQUIRE) || !pipe_drained())
+				idle = 0;
+			else if (++idle * WAIT_MS >= 1000)
+				a->no_consumer = 1;
+		}
 	}
 	__atomic_store_n(&a->h->waiting, 0, __ATOMIC_RELAXED);
 }
@@ -314,11 +332,10 @@ static void wait_for_attach(struct cf_arena *a, uint32_t min)
 		return;
 	while (__atomic_load_n(&a->h->attached, __ATOMIC_ACQUIRE) < min) {
 		struct pollfd p = { 1, 0, 0 };
-		int queued = 0;
 
 		if (poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
 			return;
-		if (ioctl(1, FIONREAD, &queued) < 0 || queued > 0)
+		if (!pipe_drained())
 			idle = 0;
 		else if (++idle >= 20)
 			return;

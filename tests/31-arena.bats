@@ -62,10 +62,10 @@ wait_for_futex() {
 
 @test "arena: a consumer killed while the producer waits ends the producer by SIGPIPE" {
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
-	# cf-dump never releases: the 4 KiB ring fills and the producer waits.
+	# A reader that reads nothing: the 4 KiB ring fills and the producer waits.
 	cf-blobload --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
 	local producer=$!
-	cf-dump <"$BATS_TEST_TMPDIR/pipe" >/dev/null &
+	sleep 600 <"$BATS_TEST_TMPDIR/pipe" &
 	local consumer=$!
 	wait_for_futex "$producer"
 	kill -KILL "$consumer"
@@ -74,17 +74,30 @@ wait_for_futex() {
 	assert_equal "$rc" 141
 }
 
+@test "arena: a reader that never maps the ring (cf-dump) does not stall the producer" {
+	cf-blobload --blob-arena-size 0 "$FIX/hist" <"$FIX/hist.td" | cf-dump -t change >"$BATS_TEST_TMPDIR/inline"
+	# The 4 KiB ring fills at once; cf-dump drains the pipe and never maps it.
+	run timeout 60 bash -c "cf-blobload --blob-arena-size 4096 --arenas 1 '$FIX/hist' <'$FIX/hist.td' |
+		cf-dump -t change >'$BATS_TEST_TMPDIR/ring'"
+	assert_success
+	cmp "$BATS_TEST_TMPDIR/inline" "$BATS_TEST_TMPDIR/ring"
+	run cf-dump -t blob <(cf-blobload --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td")
+	assert_success
+	[[ $(wc -l <<<"$output") -gt 20 ]]
+}
+
 @test "arena: a producer killed by SIGKILL leaves nothing behind" {
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
 	cf-blobload --blob-arena-size 4096 --arenas 1 "$FIX/hist" <"$FIX/hist.td" >"$BATS_TEST_TMPDIR/pipe" &
 	local producer=$!
-	cf-dump <"$BATS_TEST_TMPDIR/pipe" >/dev/null &
+	sleep 600 <"$BATS_TEST_TMPDIR/pipe" &
 	local consumer=$!
 	wait_for_futex "$producer"
 	kill -KILL "$producer"
 	local rc=0
 	wait "$producer" || rc=$?
 	assert_equal "$rc" 137
+	kill "$consumer"
 	wait "$consumer" || true
 	# The memfd was the process's own: no /proc entry of it survives.
 	run ls "/proc/$producer/fd"

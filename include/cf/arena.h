@@ -50,7 +50,9 @@ int cf_arena_fits_after(const struct cf_arena *a, uint64_t keep, uint64_t len);
  * whether standard output's reader has gone away (POLLERR/POLLHUP) and then
  * ends the process quietly by SIGPIPE, as a filter whose consumer exited.
  * When standard output is neither a pipe nor a socket (a file, /dev/null)
- * no stage can be reading the ring, so it is recycled without waiting.
+ * no stage can be reading the ring, so it is recycled without waiting; so
+ * it is too once the reader has drained the pipe and stayed a second
+ * without mapping the ring (a stage that never reads blobs: cf-dump).
  */
 void *cf_arena_alloc(struct cf_arena *a, uint64_t len, uint64_t *off,
 		     void (*flush)(void *), void *flush_data);
