@@ -245,7 +245,11 @@ actual_changes() {
 	run --separate-stderr cf-blobload -v --commit-batch-size 1 --batch-bytes 10 \
 		--blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td"
 	assert_equal "${stderr%%$'\n'*}" "cf-blobload: 3 commits, 14 changes in 5 batches"
-	for n in 1 10; do
+	# 0 is no limit; the default, 16MiB, is far above this history's text.
+	run --separate-stderr cf-blobload -v --commit-batch-size 1 --batch-bytes 0 \
+		--blob-arena-size 0 "$FIX/blobs" <"$FIX/blobs.td"
+	assert_equal "${stderr%%$'\n'*}" "cf-blobload: 3 commits, 14 changes in 3 batches"
+	for n in 0 1 10 16MiB; do
 		cf-blobload --commit-batch-size 1 --batch-bytes $n --blob-arena-size 0 "$FIX/blobs" \
 			<"$FIX/blobs.td" | cmp - "$BATS_TEST_TMPDIR/whole"
 	done

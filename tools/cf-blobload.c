@@ -50,7 +50,8 @@ static const char usage[] =
 "      --max-blob-size SIZE    larger blobs count as binary and are not read\n"
 "                              (default 0: no limit)\n"
 "      --batch-bytes SIZE      end a batch early once the text its changes send\n"
-"                              is expected to reach SIZE (default 0: no limit)\n"
+"                              is expected to reach SIZE (default 16MiB; 0: no\n"
+"                              limit)\n"
 "      --release-memory        give the memory malloc holds free back to the\n"
 "                              system after each batch, and unmap the pack\n"
 "                              indexes with the pages read (for a memory budget)\n"
@@ -65,6 +66,13 @@ static const char usage[] =
  * memory budget sets it lower (cf-run derives --delta-cache-size).
  */
 #define DELTA_CACHE ((uint64_t)48 << 20)
+/*
+ * Default --batch-bytes.  One large commit can bring a hundred times the
+ * usual batch's text, and two batches are held: on git/git's history this
+ * keeps cf-blobload 40 MiB smaller (310 -> 270 MiB) at the same speed,
+ * since pack order matters within a few MiB of text, not across 40.
+ */
+#define BATCH_BYTES ((uint64_t)16 << 20)
 
 /* One distinct blob a batch reads. */
 struct want {
@@ -153,7 +161,7 @@ struct stage {
 	struct cf_arena *arena;
 	uint64_t arena_size;		/* the ring: --arenas x --blob-arena-size */
 	uint64_t max_blob;
-	uint64_t batch_bytes;		/* --batch-bytes, 0: none */
+	uint64_t batch_bytes;		/* --batch-bytes, 0: no limit */
 	uint64_t expected;		/* the batch's text bytes, as far as known */
 	int all_blobs;			/* --blobs=all: added files' bytes too */
 	uint64_t too_large;		/* changes with a blob over max_blob */
@@ -1063,6 +1071,7 @@ int cmd_main(int argc, char **argv)
 	git_repository *repo;
 	int c;
 
+	st.batch_bytes = BATCH_BYTES;
 	while ((c = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
