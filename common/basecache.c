@@ -107,9 +107,10 @@ unsigned char *cf_basecache_reserve(struct cf_basecache *c, size_t len,
 
 	*moved = NULL;
 	if (!cf_basecache_fits(c, len))
-		die("delta-base cache: %zu bytes do not fit in %zu", len, c->cap);
+		BUG("delta-base cache: %zu bytes do not fit in %zu", len, c->cap);
 	if (!c->ring)
 		map_ring(c);
+	/* An empty ring has head = tail = 0, where any record that fits fits. */
 	for (;;) {
 		if (c->used && c->head <= c->tail) {
 			if (c->tail - c->head >= need)
@@ -117,11 +118,9 @@ unsigned char *cf_basecache_reserve(struct cf_basecache *c, size_t len,
 			evict_oldest(c, pin, moved);
 		} else if (c->cap - c->head >= need) {
 			break;
-		} else if (c->used) {
+		} else {
 			c->lap_end = c->head;
 			c->head = 0;
-		} else {
-			c->head = c->tail = 0;
 		}
 	}
 	c->reserved = need;
@@ -153,7 +152,7 @@ struct cf_base *cf_basecache_commit(struct cf_basecache *c, uint32_t pack, uint6
 	struct cf_base *b = at(c, c->head), **pp;
 
 	if (c->reserved != record_size(len))
-		die("delta-base cache: commit of %zu bytes without their reservation", len);
+		BUG("delta-base cache: commit of %zu bytes without their reservation", len);
 	if (c->nr >= c->nr_buckets)
 		grow_buckets(c);
 	b->off = off;

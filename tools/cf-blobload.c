@@ -69,8 +69,7 @@ static const char usage[] =
 /*
  * Default --batch-bytes.  One large commit can bring a hundred times the
  * usual batch's text, and two batches are held: on git/git's history this
- * keeps cf-blobload 40 MiB smaller (310 -> 270 MiB) at the same speed,
- * since pack order matters within a few MiB of text, not across 40.
+ * keeps cf-blobload 40 MiB smaller (310 -> 270 MiB) at the same CPU time.
  */
 #define BATCH_BYTES ((uint64_t)16 << 20)
 

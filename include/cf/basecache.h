@@ -62,7 +62,8 @@ int cf_basecache_fits(const struct cf_basecache *c, size_t len);
 
 /*
  * The entry for (pack, off), or NULL.  With refresh, a hit near the oldest
- * end or in the leaf slot is moved to the newest end first.
+ * end, or in the leaf slot, is moved to the newest end first; without it
+ * the leaf slot is not looked at and nothing moves.
  */
 struct cf_base *cf_basecache_get(struct cf_basecache *c, uint32_t pack, uint64_t off,
 				 int refresh);
